@@ -1,0 +1,107 @@
+"""The data sources of the `download` stage; each yields rows with CodeSearchNet's columns."""
+from __future__ import annotations
+
+import glob
+import socket
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from urllib.parse import urlparse
+
+import datasets
+from tqdm import tqdm
+
+from lib.cli import StageError
+from lib.extract import mine_tree, package_tree, stdlib_tree
+
+COLUMNS = ("repo", "path", "func_name", "code", "docstring", "partition", "url")
+REQUIRED = ("code", "docstring")
+SOURCES = ("python", "hub", "files")
+PARTITION_ALIASES = {"validation": "valid", "dev": "valid"}
+_FILE_FORMATS = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
+
+
+class SourceError(StageError):
+    """A source that cannot deliver rows; the message says what to do."""
+
+
+def python_rows(packages: list[str], skipped: Counter) -> Iterator[dict]:
+    """Documented functions of the standard library and of the installed `packages`."""
+    trees = [stdlib_tree()]
+    for name in packages:
+        try:
+            trees.append(package_tree(name))
+        except LookupError as error:
+            raise SourceError(f"data.python.packages: {error}") from None
+    for tree in tqdm(trees, desc="mining", unit="package"):
+        yield from mine_tree(tree, skipped)
+
+
+def hub_dataset(name: str, revision: str, timeout_s: float) -> datasets.DatasetDict:
+    """All splits of a hub dataset; fails fast with a clear message when the hub is out of reach."""
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname, port), timeout=timeout_s).close()
+    except OSError as error:
+        raise SourceError(
+            f"cannot reach the Hugging Face hub at {constants.ENDPOINT} ({error}); "
+            "use the offline source with `data.source: python` in params.yaml"
+        ) from None
+    return datasets.load_dataset(name, revision=revision)
+
+
+def files_dataset(patterns: list[str]) -> datasets.Dataset:
+    """Local JSON / JSON Lines / parquet files, one table."""
+    paths = sorted({path for pattern in patterns for path in glob.glob(pattern)})
+    if not paths:
+        raise SourceError(f"data.files.paths: no file matches {patterns}")
+    formats = {_FILE_FORMATS.get(Path(path).suffix) for path in paths}
+    if None in formats or len(formats) > 1:
+        raise SourceError(f"data.files.paths: expected files of one kind among {sorted(_FILE_FORMATS)}, got {paths}")
+    return datasets.load_dataset(formats.pop(), data_files=paths, split="train")
+
+
+def normalize(rows: Iterable[Mapping], columns: Mapping[str, str | list[str]], skipped: Counter) -> Iterator[dict]:
+    """Rows with exactly our COLUMNS, all strings; rows without usable code or docstring are counted and skipped.
+
+    `columns` maps our column to the source's, or to a list of them meaning "first non-empty";
+    unmapped columns are read under their own name and default to "".
+    """
+    for row in rows:
+        out = {}
+        for column in COLUMNS:
+            value = _first_present(row, columns.get(column, column))
+            out[column] = "" if value is None else value if isinstance(value, str) else str(value)
+            if column in REQUIRED and (not isinstance(value, str) or not value.strip()):
+                out = None
+                skipped[f"missing or non-string {column}"] += 1
+                break
+        if out is not None:
+            out["partition"] = PARTITION_ALIASES.get(out["partition"], out["partition"])
+            yield out
+
+
+def _first_present(row: Mapping, names: str | list[str]):
+    for name in [names] if isinstance(names, str) else names:
+        value = row.get(name)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def read_source(data: Mapping, skipped: Counter) -> Iterator[dict]:
+    """Normalized rows of the source `data["source"]` configures (the `data` section of params.yaml)."""
+    source = data["source"]
+    if source == "python":
+        return normalize(python_rows(data["python"]["packages"], skipped), {}, skipped)
+    if source == "hub":
+        hub = data["hub"]
+        splits = hub_dataset(hub["dataset"], hub["revision"], hub["timeout_s"])
+        rows = (row for split in splits.values() for row in split)
+        return normalize(rows, hub["columns"], skipped)
+    if source == "files":
+        return normalize(files_dataset(data["files"]["paths"]), data["files"]["columns"], skipped)
+    raise SourceError(f"data.source: unknown source {source!r}; allowed: {', '.join(SOURCES)}")
