@@ -1,0 +1,130 @@
+"""Metrics on hand-made token sequences with known answers."""
+import math
+
+import pytest
+
+from lib.code_tokens import tokenize_code
+from lib.metrics import (
+    bleu_segment, bucket_labels, bucket_metrics, corpus_bleu, exact_match, length_buckets,
+    paired_bootstrap, parse_rate, parses, positional_accuracy, sentence_bleu, token_parse_rate,
+)
+
+CODE = tokenize_code("def f(x):\n    if x > 0:\n        return 'a b'\n    return x - 1\n", drop_docstring=False)
+
+
+def test_bleu_of_identical_sequences_is_100_and_signature_names_the_tokenizer():
+    score, signature = corpus_bleu([CODE, CODE], [CODE, CODE])
+    assert score == pytest.approx(100.0)
+    assert "tok:none" in signature and "nrefs:1" in signature
+
+
+def test_bleu_of_disjoint_sequences_is_0():
+    assert corpus_bleu([["a", "b", "c", "d"]], [["w", "x", "y", "z"]])[0] == 0.0
+    assert sentence_bleu(["a", "b", "c", "d"], ["w", "x", "y", "z"]) == 0.0
+
+
+def test_a_token_with_spaces_stays_one_bleu_token():
+    assert bleu_segment(["return", "'a b'"]) == "return 'a\u2581b'"
+    # Had the space survived, "'a" and "b'" would be two tokens and match these hypotheses' halves.
+    assert corpus_bleu([["'a", "b'"]], [["'a b'"]])[0] == 0.0
+    assert sentence_bleu(["'a b'"], ["'a b'"]) == pytest.approx(100.0)
+
+
+def test_sentence_bleu_is_smoothed_and_between_0_and_100():
+    score = sentence_bleu(["return", "x", "+", "1"], ["return", "x", "-", "1"])
+    assert 0.0 < score < 100.0
+
+
+def test_exact_match_counts_equal_sequences_and_filters_by_reference_length():
+    refs = [["a"], ["b", "c"], ["d", "e", "f"]]
+    hyps = [["a"], ["b", "x"], ["d", "e", "f"]]
+    assert exact_match(hyps, refs) == pytest.approx(2 / 3)
+    assert exact_match(hyps, refs, max_ref_len=2) == pytest.approx(1 / 2)
+    assert math.isnan(exact_match(hyps, refs, max_ref_len=0))
+
+
+def test_positional_accuracy_is_micro_averaged_over_the_longer_sequence():
+    # 2 of max(3, 4) = 4 positions, then 1 of max(2, 1) = 2: 3 / 6.
+    hyps = [["a", "b", "x"], ["c", "d"]]
+    refs = [["a", "b", "c", "d"], ["c"]]
+    assert positional_accuracy(hyps, refs) == pytest.approx(3 / 6)
+    # A shifted sequence matches nowhere even though every token is right.
+    assert positional_accuracy([["x", "a", "b"]], [["a", "b"]]) == 0.0
+
+
+def test_parse_rate_of_good_and_bad_code():
+    assert parses("def f(x):\n    return x\n")
+    assert not parses("def f(x):\nreturn x\n")
+    assert not parses("def f(x:\n    return x\n")
+    assert not parses("x = '\0'\x00")
+    assert parse_rate(["x = 1\n", "x = (\n", "y = 2\n", "if x\n"]) == 0.5
+    assert token_parse_rate([CODE, CODE[:-1]])  # ends in "return x -" == 0.5
+
+
+def test_lengths_mismatch_is_an_error():
+    with pytest.raises(ValueError):
+        exact_match([["a"]], [])
+
+
+def _systems():
+    refs = [[f"t{i}", "=", f"v{i}", "+", "1", "<NEWLINE>", "return", f"t{i}"] for i in range(60)]
+    good = [list(r) for r in refs]
+    good[::4] = [r[:4] + ["-"] + r[5:] for r in refs[::4]]  # a quarter of them one token off
+    bad = [["x", "=", "y", "*", "2", "<NEWLINE>", "return", "z"] for _ in refs]
+    return refs, good, bad
+
+
+def test_bootstrap_of_identical_systems_gives_no_difference():
+    refs, good, _ = _systems()
+    result = paired_bootstrap(good, good, refs, n_resamples=200, seed=1)
+    assert result["delta"] == 0.0 and result["mean_delta"] == 0.0
+    assert result["ci_low"] == result["ci_high"] == 0.0
+    assert result["p_value"] == 1.0  # A is never better than itself
+
+
+def test_bootstrap_finds_a_clearly_better_system_and_matches_corpus_bleu():
+    refs, good, bad = _systems()
+    result = paired_bootstrap(good, bad, refs, n_resamples=200, seed=1)
+    assert result["bleu_a"] == pytest.approx(corpus_bleu(good, refs)[0])
+    assert result["bleu_b"] == pytest.approx(corpus_bleu(bad, refs)[0])
+    assert result["p_value"] < 0.05
+    assert 0 < result["ci_low"] <= result["mean_delta"] <= result["ci_high"]
+    reverse = paired_bootstrap(bad, good, refs, n_resamples=200, seed=1)
+    assert reverse["p_value"] == 1.0 and reverse["delta"] == pytest.approx(-result["delta"])
+
+
+def test_bootstrap_is_deterministic_for_a_seed():
+    refs, good, bad = _systems()
+    mixed = [g if i % 2 else b for i, (g, b) in enumerate(zip(good, bad))]
+    first = paired_bootstrap(good, mixed, refs, n_resamples=100, seed=7)
+    assert first == paired_bootstrap(good, mixed, refs, n_resamples=100, seed=7)
+
+
+def test_length_buckets_close_on_their_edge():
+    assert bucket_labels([5, 10, 20, 50]) == ["1-5", "6-10", "11-20", "21-50", "51+"]
+    assert length_buckets([1, 5, 6, 10, 11, 20, 21, 50, 51, 0], [5, 10, 20, 50]) == [
+        "1-5", "1-5", "6-10", "6-10", "11-20", "11-20", "21-50", "21-50", "51+", "0"]
+    with pytest.raises(ValueError):
+        bucket_labels([10, 5])
+
+
+def test_bucket_metrics_per_bucket():
+    refs = [["x"], ["y", "=", "1"], ["a", "b", "c", "d", "e", "f", "g"]]
+    hyps = [["x"], ["y", "=", "2"], ["a", "b", "c", "d", "e", "f", "g"]]
+    rows = bucket_metrics(hyps, refs, edges=[3, 5])
+    assert [(r["bucket"], r["count"]) for r in rows] == [("1-3", 2), ("4-5", 0), ("6+", 1)]
+    short, empty, long = rows
+    assert short["exact_match"] == 0.5 and short["positional_accuracy"] == pytest.approx(3 / 4)
+    assert short["parse_rate"] == 1.0
+    assert empty["bleu"] is None and empty["parse_rate"] is None
+    assert long["bleu"] == pytest.approx(100.0) and long["exact_match"] == 1.0
+    # Bucketing by other lengths (e.g. the source's) moves examples between buckets.
+    by_source = bucket_metrics(hyps, refs, edges=[3, 5], lengths=[6, 6, 6])
+    assert [r["count"] for r in by_source] == [0, 0, 3]
+
+
+def test_sentence_bleu_equals_sacrebleus_sentence_bleu():
+    import sacrebleu
+    hyp, ref = ["return", "x", "+", "1", "<NEWLINE>"], ["return", "x", "-", "1", "<NEWLINE>"]
+    expected = sacrebleu.sentence_bleu(" ".join(hyp), [" ".join(ref)], tokenize="none").score
+    assert sentence_bleu(hyp, ref) == pytest.approx(expected)
