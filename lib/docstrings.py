@@ -35,7 +35,7 @@ def summarize(docstring: str) -> str:
             break
         lines.append(line)
     text = " ".join(lines)
-    text = _LINK.sub(r"\1", _ROLE.sub(r"\1", _URL.sub(" ", text)))
+    text = _URL.sub(" ", _LINK.sub(r"\1", _ROLE.sub(r"\1", text)))
     text = _MARKUP.sub(" ", text)
     text = _SENTENCE_END.split(text, maxsplit=1)[0]
     return " ".join(text.split())
