@@ -1,0 +1,61 @@
+import time
+from collections import Counter
+
+import pytest
+
+from lib.pairs import Limits, make_pairs
+from lib.sources import COLUMNS, SourceError, files_dataset, hub_dataset, normalize, read_source
+
+CONALA_COLUMNS = {"docstring": ["rewritten_intent", "intent"], "code": "snippet", "path": "question_id"}
+LIMITS = Limits(min_src_len=3, max_src_len=50, max_tgt_len=80, overlong="filter")
+
+
+def test_codesearchnet_slice_loads_with_its_partition(shared_data):
+    skipped = Counter()
+    rows = list(normalize(files_dataset([str(shared_data / "codesearchnet_python" / "valid.jsonl")]), {}, skipped))
+    assert len(rows) == 120 and not skipped
+    assert all(set(row) == set(COLUMNS) for row in rows)
+    assert {row["partition"] for row in rows} == {"valid"}  # CodeSearchNet's "valid"
+    counts = Counter()
+    pairs = list(make_pairs(rows, LIMITS, counts))
+    assert pairs and '"""' not in " ".join(pairs[0]["tgt"])  # the docstring left the code
+
+
+def test_conala_falls_back_from_rewritten_intent_to_intent(shared_data):
+    skipped = Counter()
+    table = files_dataset([str(shared_data / "conala" / "conala-train.json")])
+    rows = list(normalize(table, CONALA_COLUMNS, skipped))
+    assert len(rows) == 2379
+    missing_rewrite = [raw for raw in table if raw["rewritten_intent"] is None]
+    assert len(missing_rewrite) == 79
+    by_id = {row["path"]: row for row in rows}
+    assert by_id[str(missing_rewrite[0]["question_id"])]["docstring"] in {r["intent"] for r in missing_rewrite}
+    assert rows[0]["code"] == table[0]["snippet"]
+
+
+def test_rows_without_usable_code_or_docstring_are_counted():
+    raw = [{"code": "x = 1", "docstring": "ok"}, {"code": None, "docstring": "no code"},
+           {"code": "y = 2", "docstring": 3}, {"code": "z", "docstring": "  "}]
+    skipped = Counter()
+    rows = list(normalize(raw, {}, skipped))
+    assert [row["code"] for row in rows] == ["x = 1"]
+    assert skipped == {"missing or non-string code": 1, "missing or non-string docstring": 2}
+
+
+def test_files_source_without_matches_names_the_param(tmp_path):
+    with pytest.raises(SourceError, match="data.files.paths"):
+        files_dataset([str(tmp_path / "*.jsonl")])
+
+
+def test_unknown_source_names_the_allowed_ones():
+    with pytest.raises(SourceError, match="python, hub, files"):
+        read_source({"source": "ftp"}, Counter())
+
+
+def test_hub_out_of_reach_fails_fast_naming_the_offline_source(monkeypatch):
+    from huggingface_hub import constants
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
+    start = time.monotonic()
+    with pytest.raises(SourceError, match="data.source: python"):
+        hub_dataset("Nan-Do/code-search-net-python", "main", timeout_s=2)
+    assert time.monotonic() - start < 5
