@@ -202,7 +202,15 @@ def attention_examples(predictions: pd.DataFrame) -> list[tuple]:
 
 # --- choosing examples ---------------------------------------------------------------------------
 
-RULES = ("length_terciles", "best", "worst", "per_error_class")
+# What each rule picks, in words a report can quote.
+RULE_DESCRIPTIONS = {
+    "length_terciles": "in each third of the test set by docstring length (short, medium, long), the output "
+                       "with the highest sentence BLEU among those that parse",
+    "best": "the outputs with the highest sentence BLEU",
+    "worst": "the outputs with the lowest sentence BLEU",
+    "per_error_class": "in each error class, the outputs with the shortest generated code",
+}
+RULES = tuple(RULE_DESCRIPTIONS)
 
 
 def choose_examples(predictions: pd.DataFrame, rule: str = "length_terciles", n: int = 1) -> pd.DataFrame:
