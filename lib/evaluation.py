@@ -1,0 +1,105 @@
+"""Scoring decoded test outputs: the predictions table, the metrics of one system, the length analysis."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import torch
+
+from lib import errors, metrics
+from lib.batching import Batch
+from lib.code_tokens import detokenize
+from lib.vocabulary import PAD_ID, UNK_ID
+
+
+def predictions_frame(test: pd.DataFrame, hypotheses: Sequence[Sequence[str]],
+                      attention: Sequence | None = None) -> pd.DataFrame:
+    """One row per test example: its summary, reference and hypothesis (tokens and code) and their scores.
+
+    The reference is the real token sequence, never mapped to UNK, so an emitted UNK is always wrong.
+    `attention` (attn model only) holds one [len(hypothesis), src_len] matrix per example.
+    """
+    references = [list(tokens) for tokens in test["tgt"]]
+    hypotheses = [list(tokens) for tokens in hypotheses]
+    codes = [detokenize(tokens) for tokens in hypotheses]
+    frame = pd.DataFrame({
+        "summary": list(test["summary"]),
+        "src": [list(tokens) for tokens in test["src"]],
+        "reference": references,
+        "hypothesis": hypotheses,
+        "reference_code": [detokenize(tokens) for tokens in references],
+        "generated_code": codes,
+        "bleu": [metrics.sentence_bleu(h, r) for h, r in zip(hypotheses, references)],
+        "parse_ok": [metrics.parses(code) for code in codes],
+        "error_class": [errors.classify(h, r) for h, r in zip(hypotheses, references)],
+    })
+    if attention is not None:
+        frame["attention"] = [matrix.tolist() for matrix in attention]
+    return frame
+
+
+def score(predictions: pd.DataFrame, short_len: int) -> dict:
+    """The corpus metrics of one system's predictions."""
+    hypotheses, references = list(predictions["hypothesis"]), list(predictions["reference"])
+    bleu, signature = metrics.corpus_bleu(hypotheses, references)
+    return {
+        "bleu": round(bleu, 2),
+        "bleu_signature": signature,
+        "exact_match": round(metrics.exact_match(hypotheses, references), 4),
+        "exact_match_short": round(metrics.exact_match(hypotheses, references, max_ref_len=short_len), 4),
+        "parse_rate": round(float(predictions["parse_ok"].mean()), 4),
+        "positional_accuracy": round(metrics.positional_accuracy(hypotheses, references), 4),
+        "mean_length": round(float(predictions["hypothesis"].map(len).mean()), 2),
+        "errors": errors.summarize(list(predictions["error_class"])),
+    }
+
+
+@torch.no_grad()
+def teacher_forced_accuracy(model, batches: Sequence[Batch], device) -> float:
+    """Share of real target tokens the model predicts given the gold prefix (what training optimises).
+
+    A gold UNK counts as a miss: predicting UNK there would hide an out-of-vocabulary token.
+    """
+    model.eval()
+    correct = total = 0
+    for batch in batches:
+        batch = batch.to(device)
+        features, _ = model(batch.src, batch.src_lengths, batch.tgt_in)
+        real = batch.tgt_out != PAD_ID
+        gold = batch.tgt_out[real]
+        predicted = model.output_layer(features[real]).argmax(-1)
+        correct += int(((predicted == gold) & (gold != UNK_ID)).sum())
+        total += int(real.sum())
+    return correct / total if total else float("nan")
+
+
+def length_table(predictions: Mapping[str, pd.DataFrame], edges: Sequence[int]) -> pd.DataFrame:
+    """Per docstring-length bucket: `<system>_bleu`, `_parse_rate`, `_accuracy` and `_count` columns.
+
+    `max_src_len` is the bucket's upper edge (numeric, for plotting); `bucket` its label (e.g. "6-10").
+    """
+    columns = {}
+    for system, frame in predictions.items():
+        lengths = list(frame["src"].map(len))
+        rows = metrics.bucket_metrics(list(frame["hypothesis"]), list(frame["reference"]), edges, lengths=lengths)
+        columns["bucket"] = [row["bucket"] for row in rows]
+        for name, key in (("bleu", "bleu"), ("parse_rate", "parse_rate"),
+                          ("accuracy", "positional_accuracy"), ("count", "count")):
+            columns[f"{system}_{name}"] = [row[key] for row in rows]
+    table = pd.DataFrame(columns)
+    uppers = [*edges, max(edges) + 1]  # "51+" gets the edge after the last
+    table.insert(0, "max_src_len", uppers[: len(table)])
+    return table[table[f"{next(iter(predictions))}_count"] > 0].reset_index(drop=True)
+
+
+def error_examples(predictions: pd.DataFrame, per_class: int) -> dict[str, list[dict]]:
+    """Up to `per_class` real examples of each error class, the shortest references first."""
+    examples = {}
+    for error_class in errors.ERROR_CLASSES:
+        rows = predictions[predictions["error_class"] == error_class]
+        rows = rows.assign(_length=rows["reference"].map(len)).sort_values(["_length", "summary"]).head(per_class)
+        examples[error_class] = [
+            {"summary": row.summary, "reference_code": row.reference_code, "generated_code": row.generated_code}
+            for row in rows.itertuples()
+        ]
+    return examples
