@@ -5,6 +5,7 @@ trains or evaluates. The Agg backend renders without a display (CI, DVC stages).
 """
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -137,7 +138,8 @@ def plot_error_taxonomy(evaluation: Mapping[str, Mapping], path) -> Path:
 def display_token(token: str, max_chars: int = 14) -> str:
     """A token as an axis label: layout tokens as glyphs, long tokens cut with an ellipsis."""
     token = LAYOUT_GLYPHS.get(token, token)
-    return token if len(token) <= max_chars else token[: max_chars - 1] + "…"
+    token = token if len(token) <= max_chars else token[: max_chars - 1] + "…"
+    return token.replace("$", r"\$")  # a literal dollar: two of them would start mathtext
 
 
 def _label_fontsize(n_labels: int) -> float:
@@ -165,7 +167,10 @@ def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[s
     ax.set_xlabel("docstring tokens")
     ax.set_ylabel("generated code tokens")
     if title:
-        ax.set_title(title, fontsize=10, wrap=True)
+        # Wrapped by hand: matplotlib's wrap=True measures the text as mathtext even with
+        # parse_math=False, and docstrings may hold "$x$".
+        width = int(fig.get_figwidth() * 11)  # characters of 10-point text per line
+        ax.set_title(textwrap.fill(title, width), fontsize=10, parse_math=False)
     fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="attention weight")
     return _save(fig, path)
 

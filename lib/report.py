@@ -258,7 +258,8 @@ def _data_section(context) -> list[Block]:
 
 
 def _config_section(context) -> list[Block]:
-    blocks = [_p("All three models share this configuration (params.yaml)."), _kv_table(flatten(context.get("config", {})))]
+    blocks = [_p("All three models share this configuration (params.yaml)."),
+              _kv_table(flatten(context.get("config", {})))]
     train = context.get("train", {})
     if train:
         keys = list(dict.fromkeys(k for t in train.values() for k in t))
@@ -344,9 +345,10 @@ def _error_section(context) -> list[Block]:
 
 def _attention_section(context) -> list[Block]:
     interpretation = context.get("interpretation", {})
-    rule = RULE_DESCRIPTIONS.get(interpretation.get("rule"), "")
+    rule = RULE_DESCRIPTIONS.get(interpretation.get("rule"))
+    chosen = f" Examples chosen by rule, not by hand: {rule}." if rule else ""
     blocks = [_p("Attention weights of the attn model (rows: generated code tokens, columns: docstring tokens; "
-                 "⏎ newline, → indent, ← dedent)." + (f" Examples chosen by rule, not by hand: {rule}." if rule else ""))]
+                 "⏎ newline, → indent, ← dedent)." + chosen)]
     for item in context.get("figures", {}).get("attention", []):
         blocks.append(_figure(item["path"], item.get("caption", "attention")))
     for item in interpretation.get("strongest", []):
@@ -411,7 +413,7 @@ def build_sections(context: Mapping) -> list[tuple[str, list[Block]]]:
 
 # --- Markdown ------------------------------------------------------------------------------------
 
-_MD_SPECIAL = "\\`*_<>|[]#"
+_MD_SPECIAL = "\\`*_<>|[]#$"  # $ too: GitHub renders $...$ as math
 
 
 def md_escape(text) -> str:

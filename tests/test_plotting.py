@@ -75,6 +75,13 @@ def test_error_taxonomy(tmp_path):
 def test_display_token_layout_glyphs_and_cut():
     assert [display_token(t) for t in ("<NEWLINE>", "<INDENT>", "<DEDENT>", "x")] == ["⏎", "→", "←", "x"]
     assert display_token("a_very_long_identifier_name", max_chars=8) == "a_very_…"
+    assert display_token("$") == r"\$"
+
+
+def test_heatmap_with_dollar_signs_and_latex_like_docstring(tmp_path):
+    src = ["compute", "$", "x^2", "$", "\\frac"]
+    path = tmp_path / "dollar.png"
+    assert_png(path, attention_heatmap(np.full((2, 5), 0.2), src, ["x", "$"], path, title="compute $x^2 \\frac$"))
 
 
 @pytest.mark.parametrize("n_src, n_tgt", [(3, 4), (40, 70)])

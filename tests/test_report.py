@@ -36,7 +36,8 @@ def evaluation():
 
 
 def example(cls="syntax_error"):
-    return {"summary": "return the <maximum> of a | b", "reference_code": "def f(a, b):\n    return max(a, b)",
+    return {"summary": "return the <maximum> of a | b, costs $x^2 \\frac$",
+            "reference_code": "def f(a, b):\n    return max(a, b)",
             "generated_code": "def f(a, b):\n    return a", "bleu": 42.0, "error_class": cls}
 
 
@@ -144,7 +145,7 @@ def test_alignment_not_significant_is_not_called_above_chance(context):
 def test_markdown_escapes_tokens_and_pipes(tmp_path, context):
     markdown, _ = write_report(context, tmp_path / "r.md", tmp_path / "r.pdf")
     text = markdown.read_text(encoding="utf-8")
-    assert r"\<maximum\> of a \| b" in text and r"\<NEWLINE\>" in text
+    assert r"\<maximum\> of a \| b, costs \$x^2 \\frac\$" in text and r"\<NEWLINE\>" in text
     assert md_escape("a_b") == r"a\_b"
 
 
