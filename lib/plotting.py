@@ -102,8 +102,10 @@ def plot_length_buckets(length: pd.DataFrame | str | Path, path) -> Path:
 
 def error_shares(evaluation: Mapping[str, Mapping]) -> pd.DataFrame:
     """Share of each error class per system: rows systems (those with `errors`), columns classes
-    (known ones in ERROR_CLASSES order, then any others), values count / total count of the system."""
-    counts = {system: {cls: v["count"] for cls, v in section["errors"].items()}
+    (known ones in ERROR_CLASSES order, then any others; `*_total` unions left out), values
+    count / total count of the system."""
+    # "<x>_total" entries are unions of classes (syntax_error_total): stacking them would count twice.
+    counts = {system: {cls: v["count"] for cls, v in section["errors"].items() if not cls.endswith("_total")}
               for system, section in evaluation.items() if isinstance(section, Mapping) and "errors" in section}
     table = pd.DataFrame(counts).T.fillna(0)
     extra = sorted(c for c in table.columns if c not in ERROR_CLASSES)

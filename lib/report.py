@@ -9,6 +9,7 @@ accuracies, error-class rates, alignment rates) is a fraction in [0, 1], shown a
 """
 from __future__ import annotations
 
+import math
 import os
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -69,21 +70,26 @@ def _figure(path, caption):
 
 # --- number formatting ---------------------------------------------------------------------------
 
+def missing(value) -> bool:
+    """None or NaN (metrics of an empty set are NaN in eval.json)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def fmt_bleu(value) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if missing(value) else f"{value:.2f}"
 
 
 def fmt_rate(value) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
+    return "—" if missing(value) else f"{100 * value:.1f}%"
 
 
 def fmt_p(value) -> str:
-    return "—" if value is None else ("< 0.001" if value < 0.001 else f"{value:.3f}")
+    return "—" if missing(value) else ("< 0.001" if value < 0.001 else f"{value:.3f}")
 
 
 def fmt_value(value) -> str:
     """A statistic of any type, compactly: floats to 4 significant digits, lists joined."""
-    if value is None:
+    if missing(value):
         return "—"
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -117,20 +123,30 @@ def _pair_names(key: str) -> tuple[str, str]:
     return a, b
 
 
+def _diff(pair: Mapping) -> float:
+    """BLEU(a) - BLEU(b); lib.metrics.paired_bootstrap calls it `delta`."""
+    return pair.get("diff", pair.get("delta", pair["bleu_a"] - pair["bleu_b"]))
+
+
 def compare(key: str, pair: Mapping) -> tuple[int, str]:
     """Significance of one bootstrap pair `a_vs_b`: (+1 a better, -1 b better, 0 no significant
     difference) and the sentence saying so. The rule: significant exactly when the 95% CI of
-    BLEU(a) - BLEU(b) excludes 0."""
+    BLEU(a) - BLEU(b) excludes 0.
+
+    The stored p-value is one-sided for "a is better" (paired_bootstrap: share of resamples with
+    a - b <= 0), so it is quoted only where a is the one claimed better or no difference is claimed;
+    "b beats a" rests on the CI alone."""
     a, b = _pair_names(key)
-    diff = pair.get("diff", pair["bleu_a"] - pair["bleu_b"])
-    stats = (f"ΔBLEU = {diff:+.2f}, p = {fmt_p(pair.get('p_value'))}, "
-             f"95% CI [{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}]")
+    ci = f"95% CI [{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}]"
+    p = f"one-sided p = {fmt_p(pair.get('p_value'))}"
     if pair["ci_low"] > 0:
-        return 1, f"{a} beats {b} in BLEU ({pair['bleu_a']:.2f} vs {pair['bleu_b']:.2f}; {stats})."
+        return 1, (f"{a} beats {b} in BLEU ({pair['bleu_a']:.2f} vs {pair['bleu_b']:.2f}; "
+                   f"{a} − {b} = {_diff(pair):+.2f}, {p}, {ci}).")
     if pair["ci_high"] < 0:
-        return -1, f"{b} beats {a} in BLEU ({pair['bleu_b']:.2f} vs {pair['bleu_a']:.2f}; {stats})."
-    return 0, (f"No significant BLEU difference between {a} and {b} "
-               f"({pair['bleu_a']:.2f} vs {pair['bleu_b']:.2f}; {stats}; the CI includes 0).")
+        return -1, (f"{b} beats {a} in BLEU ({pair['bleu_b']:.2f} vs {pair['bleu_a']:.2f}; "
+                    f"{a} − {b} = {_diff(pair):+.2f}, {ci}, which excludes 0).")
+    return 0, (f"No significant BLEU difference between {a} and {b} ({pair['bleu_a']:.2f} vs "
+               f"{pair['bleu_b']:.2f}; {a} − {b} = {_diff(pair):+.2f}, {p} for {a} better, {ci} includes 0).")
 
 
 def _find_pair(bootstrap: Mapping, a: str, b: str) -> tuple[str, Mapping] | None:
@@ -147,6 +163,8 @@ def _baseline_sentence(model: str, evaluation: Mapping) -> str:
     found = _find_pair(evaluation.get("bootstrap", {}), model, BASELINE)
     if found is None:
         m, r = evaluation[model]["bleu"], evaluation[BASELINE]["bleu"]
+        if missing(m) or missing(r):
+            return f"{model} cannot be compared with the {BASELINE} baseline: a BLEU is missing."
         side = "above" if m > r else "below" if m < r else "equal to"
         return (f"{model} scores {side} the {BASELINE} baseline in BLEU ({m:.2f} vs {r:.2f}; "
                 f"no bootstrap test for this pair, so no significance is claimed).")
@@ -161,7 +179,7 @@ def _baseline_sentence(model: str, evaluation: Mapping) -> str:
 
 
 def _ranking(evaluation: Mapping, systems: Sequence[str], metric: str, fmt) -> str | None:
-    scored = [(s, evaluation[s][metric]) for s in systems if evaluation[s].get(metric) is not None]
+    scored = [(s, evaluation[s][metric]) for s in systems if not missing(evaluation[s].get(metric))]
     if len(scored) < 2:
         return None
     scored.sort(key=lambda item: -item[1])
@@ -284,18 +302,21 @@ def bootstrap_table(bootstrap: Mapping) -> Block:
         a, b = _pair_names(key)
         sign, _ = compare(key, pair)
         rows.append([f"{a} vs {b}", fmt_bleu(pair["bleu_a"]), fmt_bleu(pair["bleu_b"]),
-                     f"{pair.get('diff', pair['bleu_a'] - pair['bleu_b']):+.2f}",
+                     f"{_diff(pair):+.2f}",
                      f"[{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}]", fmt_p(pair.get("p_value")),
                      {1: f"yes, {a}", -1: f"yes, {b}", 0: "no"}[sign]])
-    return _table(["pair (a vs b)", "BLEU a", "BLEU b", "a − b", "95% CI", "p-value", "significant"], rows)
+    return _table(["pair (a vs b)", "BLEU a", "BLEU b", "a − b", "95% CI", "p (one-sided, a better)", "significant"], rows)
 
 
 def _results_section(context) -> list[Block]:
     evaluation = context.get("eval", {})
     blocks = [_p("Test-set results. Token accuracy is teacher forced (none for retrieval); rates are "
                  "percentages of test examples."), results_table(evaluation)]
-    if evaluation.get("bleu_signature"):
-        blocks.append(_p(f"BLEU signature: {evaluation['bleu_signature']}"))
+    # One signature for all systems; lib.evaluation.score also stores it in each system's section.
+    signature = evaluation.get("bleu_signature") or next(
+        (evaluation[s]["bleu_signature"] for s in _systems(evaluation) if evaluation[s].get("bleu_signature")), None)
+    if signature:
+        blocks.append(_p(f"BLEU signature (sacrebleu): {signature}"))
     if evaluation.get("bootstrap"):
         blocks += [_p("Paired bootstrap resampling (Koehn 2004) of the BLEU difference; a difference is "
                       "significant when its 95% confidence interval excludes 0."),
@@ -568,8 +589,9 @@ def write_report(context: Mapping, markdown_path, pdf_path) -> tuple[Path, Path]
                       seconds_per_epoch, tokens_per_second, ...)
       eval            dict, metrics/eval.json: {system: {bleu (0-100), exact_match, exact_match_short,
                       parse_rate, token_accuracy, positional_accuracy (fractions), errors: {class:
-                      {count, rate}}}, bootstrap: {"a_vs_b": {bleu_a, bleu_b, diff, ci_low, ci_high,
-                      p_value}}, bleu_signature: str}
+                      {count, rate}}}, bootstrap: {"a_vs_b": {bleu_a, bleu_b, diff (or delta), ci_low,
+                      ci_high, p_value (one-sided, a better)}}, bleu_signature: str (or per system)};
+                      None / NaN metrics show as "—"
       figures         {"loss": path, "length": path, "errors": path, "alignment": path (optional),
                        "attention": [{"path": path, "caption": str}, ...]}; paths absolute or relative
                       to the working directory, linked relative to the Markdown file's folder

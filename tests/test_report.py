@@ -112,11 +112,25 @@ def test_results_table_formats_bleu_and_rates():
 
 def test_significance_follows_the_confidence_interval():
     assert compare("attn_vs_lstm", pair(20, 12, 5, 11, 0.01)) == (
-        1, "attn beats lstm in BLEU (20.00 vs 12.00; ΔBLEU = +8.00, p = 0.010, 95% CI [+5.00, +11.00]).")
+        1, "attn beats lstm in BLEU (20.00 vs 12.00; attn − lstm = +8.00, one-sided p = 0.010, "
+           "95% CI [+5.00, +11.00]).")
     sign, sentence = compare("lstm_vs_rnn", pair(12, 10, -0.5, 4.5, 0.2))
     assert sign == 0 and sentence.startswith("No significant BLEU difference between lstm and rnn")
-    sign, sentence = compare("rnn_vs_attn", pair(10, 20, -12, -3, 0.001))
-    assert sign == -1 and sentence.startswith("attn beats rnn")
+    # the stored p-value tests "rnn better": it must not be quoted as evidence for attn
+    sign, sentence = compare("rnn_vs_attn", pair(10, 20, -12, -3, 0.999))
+    assert sign == -1 and sentence.startswith("attn beats rnn") and "0.999" not in sentence
+
+
+def test_compare_reads_lib_metrics_delta_key():
+    stored = {"bleu_a": 20.0, "bleu_b": 18.5, "delta": 1.5, "ci_low": 0.2, "ci_high": 2.9, "p_value": 0.01}
+    assert "attn − lstm = +1.50" in compare("attn_vs_lstm", stored)[1]
+
+
+def test_nan_metrics_show_as_dash_and_are_not_ranked():
+    evaluation_ = {"rnn": system(float("nan"), 0.5), "attn": system(20.0, 0.7), "retrieval": system(15.0, 0.9)}
+    assert results_table(evaluation_).items[0][1] == "—"
+    text = "\n".join(conclusions({"eval": evaluation_}))
+    assert "nan" not in text and "rnn cannot be compared with the retrieval baseline" in text
 
 
 def test_conclusions_state_only_what_the_numbers_support(context):
