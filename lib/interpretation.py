@@ -5,6 +5,8 @@ All functions take one example as `weights` of shape [tgt_len, src_len] (row t: 
 decoder paid to every docstring token while generating target token t; rows sum to 1), with
 `src_tokens` (docstring, length src_len) and `tgt_tokens` (generated code, length tgt_len).
 Lists of lists and numpy arrays are both accepted, as are the nested arrays parquet returns.
+The models read the docstring followed by EOS and emit EOS last (lib/batching.py), so a matrix may
+carry one extra column and/or row for those; `with_eos` labels them "<eos>" instead of failing.
 """
 from __future__ import annotations
 
@@ -23,21 +25,38 @@ MIN_PREFIX = 3  # shorter prefixes ("a"~"add", "is"~"isdir") match almost anythi
 _SUBWORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
-def as_matrix(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[str]) -> np.ndarray:
-    """`weights` as a float array [len(tgt_tokens), len(src_tokens)]; ValueError on any other shape."""
+EOS = "<eos>"
+
+
+def with_eos(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[str]) -> tuple[np.ndarray, list, list]:
+    """(matrix, src_tokens, tgt_tokens) with "<eos>" appended to the tokens for a matrix that has one
+    more column (source EOS) or row (generated EOS) than there are tokens. ValueError on any other
+    shape than [len(tgt_tokens) (+1), len(src_tokens) (+1)]."""
+    src_tokens, tgt_tokens = [str(s) for s in src_tokens], [str(t) for t in tgt_tokens]
     rows = [np.asarray(row, dtype=float) for row in weights]
     matrix = np.stack(rows) if rows else np.zeros((0, len(src_tokens)))
-    expected = (len(tgt_tokens), len(src_tokens))
-    if matrix.shape != expected:
-        raise ValueError(f"attention has shape {matrix.shape}, expected [tgt_len, src_len] = {expected}")
+    extra_rows, extra_cols = matrix.ndim == 2 and matrix.shape[0] - len(tgt_tokens), \
+        matrix.ndim == 2 and matrix.shape[1] - len(src_tokens)
+    if matrix.ndim != 2 or extra_rows not in (0, 1) or extra_cols not in (0, 1):
+        raise ValueError(f"attention has shape {matrix.shape}, expected [tgt_len, src_len] = "
+                         f"{(len(tgt_tokens), len(src_tokens))} (each +1 at most, for EOS)")
+    return matrix, src_tokens + [EOS] * extra_cols, tgt_tokens + [EOS] * extra_rows
+
+
+def as_matrix(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[str]) -> np.ndarray:
+    """`weights` as a float array [len(tgt_tokens), len(src_tokens)]; ValueError on any other shape."""
+    matrix, src, tgt = with_eos(weights, src_tokens, tgt_tokens)
+    if (len(tgt), len(src)) != (len(tgt_tokens), len(src_tokens)):
+        raise ValueError(f"attention has shape {matrix.shape}, expected [tgt_len, src_len] = "
+                         f"{(len(tgt_tokens), len(src_tokens))}")
     return matrix
 
 
 def strongest_source(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[str]) -> list[tuple[str, str, float]]:
     """For each generated token, the docstring token it attends to most (first one on ties).
 
-    Returns [(tgt_token, src_token, weight)] of length tgt_len."""
-    matrix = as_matrix(weights, src_tokens, tgt_tokens)
+    Returns [(tgt_token, src_token, weight)] of length tgt_len (+1 with a generated-EOS row)."""
+    matrix, src_tokens, tgt_tokens = with_eos(weights, src_tokens, tgt_tokens)
     if matrix.shape[1] == 0:
         return []
     best = matrix.argmax(axis=1)
@@ -66,7 +85,9 @@ def pieces_match(a: str, b: str) -> bool:
 
 def shares_subword(identifier: str, word: str) -> bool:
     """Whether a code identifier and a docstring word share a sub-word (`file_path`~`path`,
-    `file`~`filename`, `maximum`~`max`). Punctuation shares nothing."""
+    `file`~`filename`, `maximum`~`max`). Punctuation and specials (`<eos>`, `<unk>`) share nothing."""
+    if word.startswith("<") and word.endswith(">"):
+        return False
     return any(pieces_match(a, b) for a in subwords(identifier) for b in subwords(word))
 
 
@@ -94,8 +115,7 @@ def subword_alignment_rate(examples: Iterable[tuple], seed: int = 0) -> dict:
     chances: list[float] = []
     for weights, src_tokens, tgt_tokens in examples:
         n_examples += 1
-        src_tokens, tgt_tokens = [str(s) for s in src_tokens], [str(t) for t in tgt_tokens]
-        matrix = as_matrix(weights, src_tokens, tgt_tokens)
+        matrix, src_tokens, tgt_tokens = with_eos(weights, src_tokens, tgt_tokens)
         if not src_tokens:
             continue
         for i, token in enumerate(tgt_tokens):
@@ -167,8 +187,7 @@ def probe_attention(weights, src_tokens, tgt_tokens, word: str = "maximum",
     rows whose token is in `targets` (exact match) and over all other rows.
     Returns {word, targets, target_rows, other_rows, target_mean, other_mean, ratio, reason}: numbers are
     None when they cannot be computed, and `reason` then says why (None when all are present)."""
-    src_tokens, tgt_tokens = list(src_tokens), list(tgt_tokens)
-    matrix = as_matrix(weights, src_tokens, tgt_tokens)
+    matrix, src_tokens, tgt_tokens = with_eos(weights, src_tokens, tgt_tokens)
     rows = _probe_rows(matrix, src_tokens, tgt_tokens, word, targets)
     if isinstance(rows, str):
         return _probe_result(word, targets, [], [], reason=rows)
@@ -183,8 +202,7 @@ def probe_corpus(examples: Iterable[tuple], word: str = "maximum",
     `examples`: how many examples contained the word."""
     target_mass, other_mass, used = [], [], 0
     for weights, src_tokens, tgt_tokens in examples:
-        src_tokens, tgt_tokens = list(src_tokens), list(tgt_tokens)
-        rows = _probe_rows(as_matrix(weights, src_tokens, tgt_tokens), src_tokens, tgt_tokens, word, targets)
+        rows = _probe_rows(*with_eos(weights, src_tokens, tgt_tokens), word, targets)
         if isinstance(rows, str):
             continue
         used += 1

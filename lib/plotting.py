@@ -17,6 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from lib.interpretation import with_eos  # noqa: E402
+
 MODELS = ("rnn", "lstm", "attn")
 SYSTEMS = (*MODELS, "retrieval")
 # One colour per system in every figure, so a reader matches them across figures.
@@ -153,11 +155,9 @@ def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[s
                       title: str = "") -> Path:
     """One example's attention: rows generated code tokens, columns docstring tokens, with a colorbar.
 
-    `weights`: [tgt_len, src_len] (rows: generated tokens). Layout tokens show as ⏎ (newline),
-    → (indent), ← (dedent)."""
-    matrix = np.stack([np.asarray(row, dtype=float) for row in weights]) if len(weights) else np.zeros((0, 0))
-    if matrix.shape != (len(tgt_tokens), len(src_tokens)):
-        raise ValueError(f"attention has shape {matrix.shape}, expected {(len(tgt_tokens), len(src_tokens))}")
+    `weights`: [tgt_len, src_len] (rows: generated tokens); an extra column / row for the source /
+    generated EOS is labelled <eos>. Layout tokens show as ⏎ (newline), → (indent), ← (dedent)."""
+    matrix, src_tokens, tgt_tokens = with_eos(weights, src_tokens, tgt_tokens)
     n_src, n_tgt = len(src_tokens), len(tgt_tokens)
     # About a quarter inch per cell, kept within what a page can show.
     fig, ax = plt.subplots(figsize=(np.clip(2.5 + 0.28 * n_src, 5, 16), np.clip(1.8 + 0.22 * n_tgt, 4, 22)))

@@ -5,7 +5,7 @@ import pytest
 
 from lib.interpretation import (as_matrix, attention_examples, choose_examples, is_identifier,
                                 probe_attention, probe_corpus, shares_subword, strongest_source,
-                                subword_alignment_rate, subwords)
+                                subword_alignment_rate, subwords, with_eos)
 
 
 def test_strongest_source_picks_row_argmax():
@@ -27,6 +27,18 @@ def test_strongest_source_accepts_parquet_style_nested_arrays():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="tgt_len, src_len"):
         as_matrix([[0.5, 0.5]], ["a", "b", "c"], ["x"])
+    with pytest.raises(ValueError):
+        with_eos(np.ones((1, 5)), ["a", "b", "c"], ["x"])  # two extra columns: not an EOS
+
+
+def test_eos_column_and_row_are_labelled():
+    weights = [[0.1, 0.2, 0.7], [0.6, 0.3, 0.1], [0.2, 0.2, 0.6]]  # [tgt + EOS, src + EOS]
+    matrix, src, tgt = with_eos(weights, ["a", "b"], ["x", "y"])
+    assert matrix.shape == (3, 3) and src == ["a", "b", "<eos>"] and tgt == ["x", "y", "<eos>"]
+    assert strongest_source(weights, ["a", "b"], ["x", "y"])[0] == ("x", "<eos>", 0.7)
+    with pytest.raises(ValueError):
+        as_matrix(weights, ["a", "b"], ["x", "y"])  # as_matrix stays exact
+    assert not shares_subword("eos", "<eos>")  # specials match nothing
 
 
 @pytest.mark.parametrize("token, pieces", [

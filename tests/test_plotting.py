@@ -98,7 +98,12 @@ def test_attention_heatmap_short_and_long(tmp_path, n_src, n_tgt):
 
 def test_attention_heatmap_rejects_wrong_shape(tmp_path):
     with pytest.raises(ValueError):
-        attention_heatmap(np.ones((2, 3)), ["a", "b"], ["x", "y"], tmp_path / "bad.png")
+        attention_heatmap(np.ones((2, 4)), ["a", "b"], ["x", "y"], tmp_path / "bad.png")
+
+
+def test_attention_heatmap_labels_an_eos_column(tmp_path):
+    path = tmp_path / "eos.png"  # src + EOS as the model reads it
+    assert_png(path, attention_heatmap(np.full((2, 3), 1 / 3), ["a", "b"], ["x", "y"], path))
 
 
 def test_alignment_rates(tmp_path):
