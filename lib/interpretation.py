@@ -35,9 +35,9 @@ def with_eos(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[str]) -> t
     src_tokens, tgt_tokens = [str(s) for s in src_tokens], [str(t) for t in tgt_tokens]
     rows = [np.asarray(row, dtype=float) for row in weights]
     matrix = np.stack(rows) if rows else np.zeros((0, len(src_tokens)))
-    extra_rows, extra_cols = matrix.ndim == 2 and matrix.shape[0] - len(tgt_tokens), \
-        matrix.ndim == 2 and matrix.shape[1] - len(src_tokens)
-    if matrix.ndim != 2 or extra_rows not in (0, 1) or extra_cols not in (0, 1):
+    extra_rows = matrix.shape[0] - len(tgt_tokens)
+    extra_cols = matrix.shape[1] - len(src_tokens) if matrix.ndim == 2 else -1
+    if extra_rows not in (0, 1) or extra_cols not in (0, 1):
         raise ValueError(f"attention has shape {matrix.shape}, expected [tgt_len, src_len] = "
                          f"{(len(tgt_tokens), len(src_tokens))} (each +1 at most, for EOS)")
     return matrix, src_tokens + [EOS] * extra_cols, tgt_tokens + [EOS] * extra_rows

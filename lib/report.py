@@ -305,7 +305,8 @@ def bootstrap_table(bootstrap: Mapping) -> Block:
                      f"{_diff(pair):+.2f}",
                      f"[{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}]", fmt_p(pair.get("p_value")),
                      {1: f"yes, {a}", -1: f"yes, {b}", 0: "no"}[sign]])
-    return _table(["pair (a vs b)", "BLEU a", "BLEU b", "a − b", "95% CI", "p (one-sided, a better)", "significant"], rows)
+    header = ["pair (a vs b)", "BLEU a", "BLEU b", "a − b", "95% CI", "p (one-sided, a better)", "significant"]
+    return _table(header, rows)
 
 
 def _results_section(context) -> list[Block]:
