@@ -26,8 +26,32 @@ ARCH_KEYS = {
 }
 
 
+class AdaptiveSoftmax(nn.Module):
+    """nn.AdaptiveLogSoftmaxWithLoss behind the interface of a linear output layer.
+
+    forward(features [n, in]) -> log-probabilities [n, vocab] (usable as logits: argmax, softmax)
+    nll(features [n, in], targets [n]) -> summed negative log-likelihood, computing each tail cluster
+    only for the targets that fall in it (the cheap training path).
+    """
+
+    def __init__(self, in_features: int, vocab_size: int, cutoffs: list[int], div_value: float = 4.0):
+        super().__init__()
+        self.out_features = vocab_size
+        self.asm = nn.AdaptiveLogSoftmaxWithLoss(in_features, vocab_size, cutoffs, div_value=div_value)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.asm.log_prob(features)
+
+    def nll(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return -self.asm(features, targets).output.sum()
+
+    def predict(self, features: torch.Tensor) -> torch.Tensor:
+        return self.asm.predict(features)
+
+
 class Seq2Seq(nn.Module):
-    """Encoder + decoder + vocabulary projection (``output_layer``: decoder features -> target distribution).
+    """Encoder + decoder + vocabulary projection (``output_layer``: decoder features [n, hidden] -> logits
+    [n, vocab]; for the adaptive softmax these logits are already log-probabilities).
 
     The projection is a plain linear layer + softmax, or, with `adaptive_cutoffs`, an adaptive softmax
     (Grave et al. 2017; ids are sorted by training frequency, so the first cutoff is a shortlist of the most
@@ -43,8 +67,7 @@ class Seq2Seq(nn.Module):
         self.tgt_vocab_size = tgt_vocab_size
         cutoffs = usable_cutoffs(adaptive_cutoffs, tgt_vocab_size)
         if cutoffs:
-            self.output_layer = nn.AdaptiveLogSoftmaxWithLoss(decoder.output_dim, tgt_vocab_size, cutoffs,
-                                                              div_value=4.0)
+            self.output_layer = AdaptiveSoftmax(decoder.output_dim, tgt_vocab_size, cutoffs)
         else:
             self.output_layer = nn.Linear(decoder.output_dim, tgt_vocab_size)
         self.adaptive = bool(cutoffs)
@@ -52,7 +75,7 @@ class Seq2Seq(nn.Module):
     def log_probs(self, features: torch.Tensor) -> torch.Tensor:
         """features [n, hidden] -> log-probabilities [n, vocab]."""
         if self.adaptive:
-            return self.output_layer.log_prob(features)
+            return self.output_layer(features)
         return torch.log_softmax(self.output_layer(features), dim=-1)
 
     def predict(self, features: torch.Tensor) -> torch.Tensor:
@@ -64,7 +87,7 @@ class Seq2Seq(nn.Module):
     def nll(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Summed negative log-likelihood of targets [n] under features [n, hidden]."""
         if self.adaptive:
-            return -self.output_layer(features, targets).output.sum()
+            return self.output_layer.nll(features, targets)
         return F.cross_entropy(self.output_layer(features), targets, reduction="sum")
 
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> EncoderOutput:
@@ -106,6 +129,10 @@ class Seq2Seq(nn.Module):
     def reorder(self, encoded: EncoderOutput, state, index: torch.Tensor):
         """Select (and repeat) batch rows `index` [n] of the encoder output and the decoder state."""
         return encoded.index_select(index), self.decoder.reorder_state(state, index)
+
+    def reorder_state(self, state, index: torch.Tensor):
+        """Select (and repeat) batch rows `index` [n] of the decoder state only."""
+        return self.decoder.reorder_state(state, index)
 
 
 def usable_cutoffs(cutoffs, vocab_size: int) -> list[int]:

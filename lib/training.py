@@ -1,0 +1,237 @@
+"""Training one model: parameter checks, the epoch loop with early stopping, and the stage's outputs.
+
+Outputs of a run (all written at the end, each atomically, so a failed run leaves nothing half-written):
+  models/<kind>.pt            best checkpoint by validation loss (lib/checkpoint.py)
+  metrics/train_<kind>.json   best and final losses / perplexities, epochs, timing, throughput, device
+  plots/train_<kind>.csv      epoch, train_loss, valid_loss
+"""
+from __future__ import annotations
+
+import copy
+import math
+import random
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from lib.batching import encode_rows, make_batches
+from lib.checkpoint import checkpoint_payload, save_checkpoint
+from lib.cli import DataError
+from lib.model import MODEL_KINDS, build_model, count_parameters
+from lib.outputs import write_json_atomic, write_text_atomic
+from lib.params import ParamError, get
+from lib.vocabulary import Vocabulary, load_vocabularies
+
+Example = tuple[list[int], list[int]]
+
+# (key, type, keyword checks) of the shared `train` section.
+TRAIN_KEYS = (
+    ("emb_dim", int, {"minimum": 1}),
+    ("hidden_dim", int, {"minimum": 1}),
+    ("batch_size", int, {"minimum": 1}),
+    ("max_epochs", int, {"minimum": 1}),
+    ("patience", int, {"minimum": 1}),
+    ("lr", float, {"minimum": 1e-7, "maximum": 1.0}),
+    ("dropout", float, {"minimum": 0.0, "maximum": 0.9}),
+    ("clip_grad", float, {"minimum": 0.0}),  # 0: no clipping
+    ("teacher_forcing", float, {"minimum": 0.0, "maximum": 1.0}),
+    ("seed", int, {"minimum": 0}),
+    ("device", str, {"choices": ("auto", "cpu", "cuda")}),
+    ("num_threads", int, {"minimum": 0}),  # 0: torch's default
+    ("bucketing", bool, {}),
+    ("adaptive_cutoffs", list, {}),  # [] = full softmax
+)
+MODEL_KEYS = {
+    "rnn": (("num_layers", int, {"minimum": 1, "maximum": 4}),),
+    "lstm": (("num_layers", int, {"minimum": 1, "maximum": 4}),),
+    "attn": (("attention_dim", int, {"minimum": 1}),),
+}
+
+
+def read_config(params: Mapping, kind: str) -> dict:
+    """The `train` section merged with the `<kind>` section, every key checked.
+
+    Raises ParamError (a ValueError) naming the key, e.g. "params.yaml: train.lr must be float, got 'x'".
+    """
+    if kind not in MODEL_KINDS:
+        raise ParamError(f"unknown model {kind!r}: expected one of {', '.join(MODEL_KINDS)}")
+    config = {key: get(params, f"train.{key}", kind_, **checks) for key, kind_, checks in TRAIN_KEYS}
+    config.update({key: get(params, f"{kind}.{key}", kind_, **checks) for key, kind_, checks in MODEL_KEYS[kind]})
+    cutoffs = config["adaptive_cutoffs"]
+    if not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in cutoffs) or \
+            cutoffs != sorted(set(cutoffs)):
+        raise ParamError(f"params.yaml: train.adaptive_cutoffs must be increasing positive integers "
+                         f"([] for a full softmax), got {cutoffs!r}")
+    config["kind"] = kind
+    return config
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto`: CUDA when available, else CPU."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ParamError("params.yaml: train.device is cuda but no CUDA device is available (use auto or cpu)")
+    return torch.device("cuda" if name in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+
+
+def load_split(split_dir: Path | str, name: str, src_vocab: Vocabulary, tgt_vocab: Vocabulary) -> list[Example]:
+    """Encoded (source ids, target ids) pairs of data/split/<name>.parquet (see lib.batching)."""
+    path = Path(split_dir) / f"{name}.parquet"
+    if not path.is_file():
+        raise DataError(f"{path} not found: run `dvc repro split` first")
+    frame = pd.read_parquet(path, columns=["src", "tgt"])
+    if frame.empty:
+        raise DataError(f"{path} has no rows: relax the split/tokenize params")
+    return encode_rows(frame, src_vocab, tgt_vocab)
+
+
+def load_data(split_dir: Path | str) -> tuple[Vocabulary, Vocabulary, list[Example], list[Example]]:
+    """(src_vocab, tgt_vocab, train examples, valid examples) from data/split."""
+    vocab_path = Path(split_dir) / "vocab.json"
+    if not vocab_path.is_file():
+        raise DataError(f"{vocab_path} not found: run `dvc repro split` first")
+    src_vocab, tgt_vocab = load_vocabularies(vocab_path)
+    return (src_vocab, tgt_vocab, load_split(split_dir, "train", src_vocab, tgt_vocab),
+            load_split(split_dir, "valid", src_vocab, tgt_vocab))
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+@torch.no_grad()
+def evaluate_loss(model, examples: Sequence[Example], batch_size: int, device) -> float:
+    """Mean cross-entropy per real target token under teacher forcing (eval mode)."""
+    model.eval()
+    total, tokens = 0.0, 0
+    for batch in make_batches(examples, batch_size, shuffle=False, bucketing=True):
+        total += float(model.loss(batch.to(device)))
+        tokens += batch.n_tokens
+    return total / max(tokens, 1)
+
+
+def perplexity(loss: float) -> float:
+    return math.exp(min(loss, 50.0))
+
+
+@dataclass
+class TrainResult:
+    metrics: dict
+    history: list[dict]  # one {epoch, train_loss, valid_loss, seconds} per epoch
+    payload: dict  # the best checkpoint (lib.checkpoint.checkpoint_payload)
+
+
+def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, train: Sequence[Example],
+                valid: Sequence[Example], progress: bool = True, log: Callable[[str], None] = print) -> TrainResult:
+    """Train `config["kind"]` with Adam and early stopping on validation loss; returns the best checkpoint.
+
+    Deterministic on CPU for a given config (seed, threads) and data.
+    """
+    kind = config["kind"]
+    device = resolve_device(config["device"])
+    if config["num_threads"]:
+        torch.set_num_threads(config["num_threads"])
+    set_seed(config["seed"])
+    model = build_model(kind, len(src_vocab), len(tgt_vocab), config).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    n_params = count_parameters(model)
+    log(f"{kind}: {n_params:,} parameters, {len(train):,} training / {len(valid):,} validation pairs, "
+        f"device {device}, {torch.get_num_threads()} threads")
+
+    history: list[dict] = []
+    best: dict | None = None
+    bad_epochs, train_seconds, train_tokens = 0, 0.0, 0
+    start = time.perf_counter()
+    for epoch in range(1, config["max_epochs"] + 1):
+        epoch_start = time.perf_counter()
+        model.train()
+        batches = list(make_batches(train, config["batch_size"], shuffle=True, bucketing=config["bucketing"],
+                                    seed=config["seed"] * 1009 + epoch))
+        total, tokens = 0.0, 0
+        bar = tqdm(batches, desc=f"{kind} epoch {epoch}", leave=False, file=sys.stderr, disable=not progress,
+                   unit="batch", dynamic_ncols=True)
+        for i, batch in enumerate(bar):
+            batch = batch.to(device)
+            optimizer.zero_grad(set_to_none=True)
+            loss = model.loss(batch, teacher_forcing=config["teacher_forcing"])
+            (loss / batch.n_tokens).backward()
+            if config["clip_grad"] > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config["clip_grad"])
+            optimizer.step()
+            total += float(loss.detach())
+            tokens += batch.n_tokens
+            if i % 10 == 0:
+                bar.set_postfix(loss=f"{total / tokens:.3f}")
+        bar.close()
+        train_seconds += time.perf_counter() - epoch_start
+        train_tokens += tokens
+        train_loss = total / tokens
+        valid_loss = evaluate_loss(model, valid, config["batch_size"], device)
+        seconds = time.perf_counter() - epoch_start
+        history.append({"epoch": epoch, "train_loss": round(train_loss, 5), "valid_loss": round(valid_loss, 5),
+                        "seconds": round(seconds, 2)})
+        improved = best is None or valid_loss < best["valid_loss"]
+        log(f"{kind} epoch {epoch:3d}: train {train_loss:.4f} (ppl {perplexity(train_loss):8.2f})  "
+            f"valid {valid_loss:.4f} (ppl {perplexity(valid_loss):8.2f})  {seconds:6.1f}s  "
+            f"{tokens / max(seconds, 1e-9):7.0f} tok/s{'  *' if improved else ''}")
+        if improved:
+            bad_epochs = 0
+            best = {"epoch": epoch, "train_loss": train_loss, "valid_loss": valid_loss,
+                    "model": copy.deepcopy(model.state_dict()), "optimizer": copy.deepcopy(optimizer.state_dict())}
+        else:
+            bad_epochs += 1
+            if bad_epochs >= config["patience"]:
+                log(f"{kind}: no improvement for {bad_epochs} epochs, stopping")
+                break
+    wall = time.perf_counter() - start
+    last = history[-1]
+    metrics = {
+        "model": kind,
+        "best_epoch": best["epoch"],
+        "epochs": len(history),
+        "best_train_loss": round(best["train_loss"], 5),
+        "best_valid_loss": round(best["valid_loss"], 5),
+        "best_valid_ppl": round(perplexity(best["valid_loss"]), 3),
+        "final_train_loss": last["train_loss"],
+        "final_valid_loss": last["valid_loss"],
+        "final_train_ppl": round(perplexity(last["train_loss"]), 3),
+        "final_valid_ppl": round(perplexity(last["valid_loss"]), 3),
+        "parameters": n_params,
+        "wall_seconds": round(wall, 2),
+        "seconds_per_epoch": round(wall / len(history), 2),
+        "train_tokens_per_second": round(train_tokens / max(train_seconds, 1e-9), 1),
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+    }
+    model.load_state_dict(best["model"])
+    payload = checkpoint_payload(
+        model, config, src_vocab, tgt_vocab, best["epoch"], metrics, best["optimizer"],
+        {"epochs_run": len(history), "best_epoch": best["epoch"], "best_valid_loss": best["valid_loss"],
+         "history": history, "seed": config["seed"]})
+    return TrainResult(metrics, history, payload)
+
+
+def write_outputs(result: TrainResult, model_path: Path, metrics_path: Path, plot_path: Path) -> None:
+    """The three outputs, each written to a temporary file and moved into place."""
+    plot = pd.DataFrame(result.history, columns=["epoch", "train_loss", "valid_loss"])
+    save_checkpoint(model_path, result.payload)
+    write_text_atomic(plot_path, plot.to_csv(index=False))
+    write_json_atomic(metrics_path, result.metrics)
+
+
+def run(kind: str, params: Mapping, split_dir: Path | str = "data/split", models_dir: Path | str = "models",
+        metrics_dir: Path | str = "metrics", plots_dir: Path | str = "plots", progress: bool = True) -> dict:
+    """What `python -m stages.train --model <kind>` does; returns the metrics."""
+    config = read_config(params, kind)
+    resolve_device(config["device"])  # fail before loading data
+    src_vocab, tgt_vocab, train, valid = load_data(split_dir)
+    result = train_model(config, src_vocab, tgt_vocab, train, valid, progress=progress)
+    write_outputs(result, Path(models_dir) / f"{kind}.pt", Path(metrics_dir) / f"train_{kind}.json",
+                  Path(plots_dir) / f"train_{kind}.csv")
+    return result.metrics

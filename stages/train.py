@@ -1,0 +1,27 @@
+"""Stage `train_<model>`: train one seq2seq model (rnn, lstm or attn) on data/split.
+
+    python -m stages.train --model attn
+
+Reads the `train` and `<model>` sections of params.yaml; writes models/<model>.pt,
+metrics/train_<model>.json and plots/train_<model>.csv (see lib/training.py).
+"""
+import argparse
+
+from lib.cli import run_stage
+from lib.model import MODEL_KINDS
+from lib.params import load_params
+from lib.training import run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=MODEL_KINDS, required=True)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args()
+    metrics = run(args.model, load_params(), progress=not args.no_progress)
+    print(f"{args.model}: best valid loss {metrics['best_valid_loss']:.4f} (ppl {metrics['best_valid_ppl']:.2f}) "
+          f"at epoch {metrics['best_epoch']}/{metrics['epochs']}, {metrics['seconds_per_epoch']:.1f} s/epoch")
+
+
+if __name__ == "__main__":
+    run_stage(main)

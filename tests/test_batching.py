@@ -1,0 +1,54 @@
+"""Row encoding (shared by training and decoding) and padded, bucketed batches."""
+import torch
+
+from lib.batching import batch_indices, collate, encode_pair, encode_source, make_batches, make_source_batches
+from lib.vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocabulary
+
+SRC = Vocabulary(["<pad>", "<bos>", "<eos>", "<unk>", "return", "the", "sum"])
+TGT = Vocabulary(["<pad>", "<bos>", "<eos>", "<unk>", "def", "f", "(", ")", ":"])
+
+
+def test_encode_pair_source_gets_eos_target_gets_bos_and_eos():
+    src, tgt = encode_pair(["return", "the", "mean"], ["def", "f", "(", ")"], SRC, TGT)
+    assert src == [4, 5, UNK_ID, EOS_ID]
+    assert tgt == [BOS_ID, 4, 5, 6, 7, EOS_ID]
+    assert encode_source(["return", "the", "mean"], SRC) == src
+
+
+def test_collate_shifts_targets_and_counts_real_tokens():
+    batch = collate([([4, 2], [1, 4, 5, 2]), ([4, 5, 6, 2], [1, 4, 2])])
+    assert batch.src.tolist() == [[4, 2, 0, 0], [4, 5, 6, 2]]
+    assert batch.src_lengths.tolist() == [2, 4]
+    assert batch.tgt_in.tolist() == [[BOS_ID, 4, 5], [BOS_ID, 4, PAD_ID]]  # the final EOS is never an input
+    assert batch.tgt_out.tolist() == [[4, 5, EOS_ID], [4, EOS_ID, PAD_ID]]
+    assert batch.n_tokens == 5
+
+
+def test_bucketing_groups_similar_lengths_and_covers_every_example_once():
+    lengths = [(i * 37) % 101 for i in range(1000)]
+    batches = batch_indices(lengths, 50, shuffle=True, bucketing=True, seed=3)
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
+    random_spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b)
+                        for b in batch_indices(lengths, 50, shuffle=True, bucketing=False, seed=3)) / len(batches)
+    assert spread < random_spread / 5
+    assert batches == batch_indices(lengths, 50, shuffle=True, bucketing=True, seed=3)  # deterministic
+    assert batches != batch_indices(lengths, 50, shuffle=True, bucketing=True, seed=4)
+
+
+def test_make_batches_bucketing_cuts_padding():
+    examples = [([4, 2], [1] + [4] * n + [2]) for n in range(1, 200)]
+    padded = lambda bs: sum(b.tgt_out.numel() for b in bs)  # noqa: E731
+    assert padded(list(make_batches(examples, 16, shuffle=True, bucketing=True))) < \
+        0.6 * padded(list(make_batches(examples, 16, shuffle=True, bucketing=False)))
+
+
+def test_source_batches_keep_original_indices():
+    sources = [[4, 5, 2], [4, 2], [4, 5, 6, 5, 2]]
+    seen = {}
+    for indices, batch in make_source_batches(sources, 2):
+        for row, index in enumerate(indices):
+            seen[index] = batch.src[row, : batch.src_lengths[row]].tolist()
+        assert batch.tgt_in is None
+    assert seen == dict(enumerate(sources))
+    assert isinstance(batch.src, torch.Tensor)

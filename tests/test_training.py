@@ -1,0 +1,159 @@
+"""Training: parameter checks, overfitting a tiny set, determinism, the stage's outputs."""
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from lib.checkpoint import load_checkpoint
+from lib.params import ParamError
+from lib.training import read_config, run, train_model
+from lib.vocabulary import Vocabulary, save_vocabularies
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = {
+    "train": {"emb_dim": 16, "hidden_dim": 32, "batch_size": 4, "max_epochs": 3, "patience": 2, "lr": 0.01,
+              "dropout": 0.0, "clip_grad": 1.0, "teacher_forcing": 1.0, "seed": 7, "device": "cpu",
+              "num_threads": 1, "bucketing": True, "adaptive_cutoffs": []},
+    "rnn": {"num_layers": 1}, "lstm": {"num_layers": 1}, "attn": {"attention_dim": 16},
+}
+SRC_WORDS = [f"w{i}" for i in range(10)]
+TGT_WORDS = [f"t{i}" for i in range(14)]
+SRC = Vocabulary(["<pad>", "<bos>", "<eos>", "<unk>", *SRC_WORDS])
+TGT = Vocabulary(["<pad>", "<bos>", "<eos>", "<unk>", *TGT_WORDS])
+
+
+def rows(n, seed=0):
+    """Tiny pairs whose target is a deterministic function of the source (so they can be learnt)."""
+    generator = torch.Generator().manual_seed(seed)
+    out = []
+    for _ in range(n):
+        length = int(torch.randint(2, 6, (1,), generator=generator))
+        src = [SRC_WORDS[int(i)] for i in torch.randint(0, 10, (length,), generator=generator)]
+        tgt = ["t10", *[TGT_WORDS[int(w[1:])] for w in src], "t11"]
+        out.append((src, tgt))
+    return out
+
+
+def examples(n, seed=0):
+    from lib.batching import encode_pair
+    return [encode_pair(s, t, SRC, TGT) for s, t in rows(n, seed)]
+
+
+def params(**train):
+    p = copy.deepcopy(PARAMS)
+    p["train"].update(train)
+    return p
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "attn"])
+def test_overfits_a_tiny_set(kind):
+    data = examples(8)
+    config = read_config(params(max_epochs=60, patience=60, batch_size=8, lr=0.02), kind)
+    result = train_model(config, SRC, TGT, data, data, progress=False, log=lambda _: None)
+    assert result.history[0]["train_loss"] > 1.5
+    assert result.metrics["best_valid_loss"] < 0.05
+    assert result.metrics["best_epoch"] > 30
+
+
+def test_same_seed_same_losses_and_weights():
+    data, valid = examples(24), examples(8, seed=1)
+    config = read_config(params(dropout=0.2, teacher_forcing=0.7), "attn")
+    a = train_model(config, SRC, TGT, data, valid, progress=False, log=lambda _: None)
+    b = train_model(config, SRC, TGT, data, valid, progress=False, log=lambda _: None)
+    strip = lambda h: [(e["train_loss"], e["valid_loss"]) for e in h]  # noqa: E731
+    assert strip(a.history) == strip(b.history)
+    assert all(torch.equal(a.payload["model_state"][k], b.payload["model_state"][k]) for k in a.payload["model_state"])
+    c = train_model(read_config(params(dropout=0.2, teacher_forcing=0.7, seed=8), "attn"), SRC, TGT, data, valid,
+                    progress=False, log=lambda _: None)
+    assert strip(c.history) != strip(a.history)
+
+
+def test_early_stopping_keeps_the_best_epoch():
+    data, valid = examples(16), examples(16, seed=5)
+    config = read_config(params(max_epochs=40, patience=2, lr=0.05), "lstm")
+    result = train_model(config, SRC, TGT, data, valid, progress=False, log=lambda _: None)
+    losses = [e["valid_loss"] for e in result.history]
+    assert result.metrics["best_valid_loss"] == pytest.approx(min(losses), abs=1e-4)
+    assert result.payload["epoch"] == result.metrics["best_epoch"] == losses.index(min(losses)) + 1
+    if len(losses) < 40:  # stopped early: exactly `patience` epochs after the best
+        assert len(losses) == result.metrics["best_epoch"] + 2
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda p: p["train"].pop("lr"), "train.lr"),
+    (lambda p: p["train"].update(lr="fast"), "train.lr"),
+    (lambda p: p["train"].update(dropout=1.5), "train.dropout"),
+    (lambda p: p["train"].update(batch_size=0), "train.batch_size"),
+    (lambda p: p["train"].update(bucketing="yes"), "train.bucketing"),
+    (lambda p: p["train"].update(device="tpu"), "train.device"),
+    (lambda p: p["train"].update(adaptive_cutoffs=[50, 10]), "train.adaptive_cutoffs"),
+    (lambda p: p["attn"].pop("attention_dim"), "attn.attention_dim"),
+    (lambda p: p.pop("train"), "train.emb_dim"),
+])
+def test_bad_params_name_the_key(edit, key):
+    p = copy.deepcopy(PARAMS)
+    edit(p)
+    with pytest.raises(ParamError, match=key.replace(".", r"\.")) as error:
+        read_config(p, "attn")
+    assert isinstance(error.value, ValueError) and "\n" not in str(error.value)
+
+
+def test_reads_model_section_only_for_its_kind():
+    config = read_config(PARAMS, "rnn")
+    assert config["num_layers"] == 1 and "attention_dim" not in config and config["kind"] == "rnn"
+    assert read_config(params(lr=1), "rnn")["lr"] == 1.0  # YAML writes 1 for 1.0
+
+
+def write_split(root: Path, n_train=24, n_valid=8):
+    split = root / "data" / "split"
+    split.mkdir(parents=True)
+    for name, n, seed in (("train", n_train, 0), ("valid", n_valid, 1)):
+        frame = pd.DataFrame({"src": [s for s, _ in rows(n, seed)], "tgt": [t for _, t in rows(n, seed)]})
+        frame.to_parquet(split / f"{name}.parquet")
+    save_vocabularies(split / "vocab.json", SRC, TGT)
+    return split
+
+
+def test_run_writes_checkpoint_metrics_and_plot(tmp_path):
+    split = write_split(tmp_path)
+    out = {name: tmp_path / name for name in ("models", "metrics", "plots")}
+    metrics = run("attn", params(max_epochs=2), split, out["models"], out["metrics"], out["plots"], progress=False)
+    written = json.loads((out["metrics"] / "train_attn.json").read_text())
+    assert written == metrics
+    for key in ("best_valid_loss", "best_valid_ppl", "final_train_loss", "final_valid_loss", "final_train_ppl",
+                "epochs", "best_epoch", "parameters", "wall_seconds", "seconds_per_epoch", "train_tokens_per_second",
+                "device"):
+        assert key in written
+    assert written["epochs"] == 2 and written["device"] == "cpu"
+    plot = pd.read_csv(out["plots"] / "train_attn.csv")
+    assert list(plot.columns) == ["epoch", "train_loss", "valid_loss"] and list(plot["epoch"]) == [1, 2]
+    checkpoint = load_checkpoint(out["models"] / "attn.pt")
+    assert checkpoint.kind == "attn" and checkpoint.epoch == written["best_epoch"]
+    assert checkpoint.train_state["history"][0]["train_loss"] == plot["train_loss"][0]
+    assert sorted(p.name for p in tmp_path.rglob(".*")) == []  # no temporary files left
+
+
+def test_stage_reports_bad_params_in_one_line_and_writes_nothing(tmp_path):
+    write_split(tmp_path)
+    bad = params()
+    bad["train"]["lr"] = -1.0
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(bad))
+    done = subprocess.run([sys.executable, "-m", "stages.train", "--model", "rnn"], cwd=tmp_path,
+                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("error: ") and "train.lr" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "models").exists() and not (tmp_path / "metrics").exists()
+
+
+def test_missing_data_is_a_clear_error(tmp_path):
+    from lib.cli import DataError
+    with pytest.raises(DataError, match="dvc repro"):
+        run("rnn", PARAMS, tmp_path / "data" / "split", tmp_path / "models", tmp_path / "metrics",
+            tmp_path / "plots", progress=False)
