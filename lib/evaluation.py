@@ -67,7 +67,7 @@ def teacher_forced_accuracy(model, batches: Sequence[Batch], device) -> float:
         features, _ = model(batch.src, batch.src_lengths, batch.tgt_in)
         real = batch.tgt_out != PAD_ID
         gold = batch.tgt_out[real]
-        predicted = model.output_layer(features[real]).argmax(-1)
+        predicted = model.predict(features[real])
         correct += int(((predicted == gold) & (gold != UNK_ID)).sum())
         total += int(real.sum())
     return correct / total if total else float("nan")
@@ -103,3 +103,9 @@ def error_examples(predictions: pd.DataFrame, per_class: int) -> dict[str, list[
             for row in rows.itertuples()
         ]
     return examples
+
+
+def extreme_examples(predictions: pd.DataFrame, n: int, best: bool) -> list[dict]:
+    """The `n` examples of highest (or lowest) sentence BLEU, ties to the earlier example."""
+    ranked = predictions.sort_values("bleu", ascending=not best, kind="stable").head(n)
+    return ranked[["summary", "reference_code", "generated_code", "bleu"]].to_dict("records")

@@ -1,0 +1,109 @@
+"""Stage `evaluate`: decode the test split with each model, score it with the retrieval baseline beside them.
+
+Writes metrics/eval.json, plots/length.csv and data/eval/ (predictions per system, examples.json).
+"""
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from lib.batching import collate, encode_rows
+from lib.checkpoint import load_checkpoint
+from lib.cli import run_stage
+from lib.evaluation import (error_examples, extreme_examples, length_table, predictions_frame, score,
+                            teacher_forced_accuracy)
+from lib.metrics import paired_bootstrap
+from lib.outputs import atomic_dir, write_json_atomic, write_text_atomic
+from lib.params import ParamError, get, load_params
+from lib.prediction import DecodeConfig, generate
+from lib.retrieval import TfidfRetriever
+from lib.training import resolve_device
+from lib.unknowns import count_unknowns
+from lib.vocabulary import UNK
+
+MODELS = ("rnn", "lstm", "attn")
+BASELINE = "retrieval"
+# Each pair (a, b) asks: is a better than b?
+COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), *((m, BASELINE) for m in MODELS))
+SPLIT = Path("data/split")
+OUTPUT = Path("data/eval")
+METRICS = Path("metrics/eval.json")
+LENGTH_PLOT = Path("plots/length.csv")
+
+
+def read_config(params: dict) -> dict:
+    edges = get(params, "evaluate.length_buckets", list)
+    if not edges or edges != sorted(set(edges)) or not all(isinstance(e, int) and e > 0 for e in edges):
+        raise ParamError(
+            f"params.yaml: evaluate.length_buckets must be increasing positive integers, got {edges!r}")
+    return {
+        "edges": edges,
+        "short_len": get(params, "evaluate.short_len", int, minimum=1),
+        "resamples": get(params, "evaluate.bootstrap_resamples", int, minimum=10),
+        "seed": get(params, "evaluate.seed", int),
+        "examples": get(params, "evaluate.examples_per_class", int, minimum=0),
+        "device": get(params, "train.device", str, choices=("auto", "cpu", "cuda")),
+    }
+
+
+def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: dict, device) -> tuple:
+    checkpoint = load_checkpoint(Path(f"models/{name}.pt"), device=device)
+    model, src_vocab, tgt_vocab = checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab
+    start = time.perf_counter()
+    generations = generate(model, src_vocab, tgt_vocab, list(test["src"]), decode, device=device)
+    seconds = time.perf_counter() - start
+    attention = [g.attention for g in generations] if name == "attn" else None
+    frame = predictions_frame(test, [g.tokens for g in generations], attention)
+    encoded = encode_rows(test, src_vocab, tgt_vocab)
+    batches = [collate(encoded[i: i + 64]) for i in range(0, len(encoded), 64)]
+    result = score(frame, config["short_len"])
+    result["token_accuracy"] = round(teacher_forced_accuracy(model, batches, device), 4)
+    result["unk_per_output"] = round(sum(count_unknowns(g.raw_tokens, UNK) for g in generations) / len(test), 3)
+    result["decode_seconds"] = round(seconds, 2)
+    return frame, result
+
+
+def main() -> None:
+    params = load_params()
+    decode, config = DecodeConfig.from_params(params), read_config(params)
+    device = resolve_device(config["device"])
+    test = pd.read_parquet(SPLIT / "test.parquet")
+    train = pd.read_parquet(SPLIT / "train.parquet")
+    predictions, results = {}, {}
+    for name in MODELS:
+        predictions[name], results[name] = evaluate_model(name, test, decode, config, device)
+    retriever = TfidfRetriever().fit(list(train["src"]), list(train["tgt"]))
+    predictions[BASELINE] = predictions_frame(test, retriever.retrieve(list(test["src"])))
+    results[BASELINE] = score(predictions[BASELINE], config["short_len"])
+    references = list(test["tgt"].map(list))
+    results["bootstrap"] = {
+        f"{a}_vs_{b}": paired_bootstrap(list(predictions[a]["hypothesis"]), list(predictions[b]["hypothesis"]),
+                                        references, n_resamples=config["resamples"], seed=config["seed"])
+        for a, b in COMPARISONS
+    }
+    results["bleu_signature"] = results["attn"]["bleu_signature"]
+    results["decode"] = vars(decode)
+    examples = {
+        "errors": {name: error_examples(frame, config["examples"]) for name, frame in predictions.items()},
+        "best": {name: extreme_examples(frame, 3, best=True) for name, frame in predictions.items()},
+        "worst": {name: extreme_examples(frame, 3, best=False) for name, frame in predictions.items()},
+    }
+    with atomic_dir(OUTPUT) as staging:
+        for name, frame in predictions.items():
+            frame.to_parquet(staging / f"predictions_{name}.parquet", index=False)
+        write_json_atomic(staging / "examples.json", examples)
+    write_text_atomic(LENGTH_PLOT, length_table(predictions, config["edges"]).to_csv(index=False))
+    write_json_atomic(METRICS, results)
+    print(results_table(results))
+
+
+def results_table(results: dict) -> str:
+    rows = {system: {"BLEU": results[system]["bleu"], "exact": results[system]["exact_match"],
+                     "parse": results[system]["parse_rate"], "pos acc": results[system]["positional_accuracy"],
+                     "tf acc": results[system].get("token_accuracy", float("nan"))}
+            for system in (*MODELS, BASELINE)}
+    return pd.DataFrame(rows).T.to_string(float_format=lambda x: f"{x:.3f}")
+
+
+if __name__ == "__main__":
+    run_stage(main)
