@@ -1,0 +1,99 @@
+"""The visualize stage's work: every figure, the computed attention interpretation and the report's context."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from lib import interpretation, plotting
+
+MODELS = ("rnn", "lstm", "attn")
+SYSTEMS = (*MODELS, "retrieval")
+
+
+@dataclass
+class StudyOutputs:
+    """What the earlier stages wrote, loaded."""
+
+    data: dict  # metrics/data.json
+    train: dict[str, dict]  # metrics/train_<model>.json
+    curves: dict[str, pd.DataFrame]  # plots/train_<model>.csv
+    evaluation: dict  # metrics/eval.json
+    length: pd.DataFrame  # plots/length.csv
+    predictions: dict[str, pd.DataFrame]  # data/eval/predictions_<system>.parquet
+    examples: dict  # data/eval/examples.json
+
+    @classmethod
+    def load(cls, root: Path = Path(".")) -> StudyOutputs:
+        read = lambda path: json.loads((root / path).read_text())  # noqa: E731
+        return cls(
+            data=read("metrics/data.json"),
+            train={m: read(f"metrics/train_{m}.json") for m in MODELS},
+            curves={m: pd.read_csv(root / f"plots/train_{m}.csv") for m in MODELS},
+            evaluation=read("metrics/eval.json"),
+            length=pd.read_csv(root / "plots/length.csv"),
+            predictions={s: pd.read_parquet(root / f"data/eval/predictions_{s}.parquet") for s in SYSTEMS},
+            examples=read("data/eval/examples.json"),
+        )
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A docstring of the user's, decoded by the attention model."""
+
+    summary: str
+    src: list[str]
+    tokens: list[str]
+    attention: object  # [len(tokens), len(src) + 1]
+
+
+def slug(text: str, limit: int = 40) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:limit] or "example"
+
+
+def attention_figures(predictions: pd.DataFrame, probes: Sequence[Probe], rule: str, folder: Path) -> tuple:
+    """Heatmaps of the chosen test examples and of the probes; ([figure], [strongest-source listing])."""
+    chosen = interpretation.choose_examples(predictions, rule=rule)
+    items = [(f"test, {row.choice} docstring: {row.summary}", row.attention, list(row.src), list(row.hypothesis))
+             for row in chosen.itertuples()]
+    items += [(f"probe: {probe.summary}", probe.attention, probe.src, probe.tokens) for probe in probes]
+    figures, strongest = [], []
+    for index, (caption, weights, src, tokens) in enumerate(items):
+        path = plotting.attention_heatmap(weights, src, tokens, folder / f"attention_{index}_{slug(caption)}.png",
+                                          title=caption)
+        figures.append({"path": str(path), "caption": caption})
+        strongest.append({"caption": caption, "pairs": interpretation.strongest_source(weights, src, tokens)})
+    return figures, strongest
+
+
+def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mapping, figure_folder: Path) -> dict:
+    """Draw every figure into `figure_folder` and return the context of lib.report.write_report."""
+    attn = outputs.predictions["attn"]
+    examples = interpretation.attention_examples(attn)
+    alignment = interpretation.subword_alignment_rate(examples, seed=config["seed"])
+    probe_word, targets = config["probe_word"], tuple(config["probe_targets"])
+    probe_results = [interpretation.probe_corpus(examples, probe_word, targets) | {"scope": "test split"}]
+    probe_results += [interpretation.probe_attention(p.attention, p.src, p.tokens, probe_word, targets)
+                      | {"scope": f"probe: {p.summary}"} for p in probes]
+    attention, strongest = attention_figures(attn, probes, config["heatmap_rule"], figure_folder)
+    figures = {
+        "loss": str(plotting.plot_loss_curves(outputs.curves, figure_folder / "loss.png")),
+        "length": str(plotting.plot_length_buckets(outputs.length, figure_folder / "length.png")),
+        "errors": str(plotting.plot_error_taxonomy(outputs.evaluation, figure_folder / "errors.png")),
+        "alignment": str(plotting.plot_alignment_rates(alignment, figure_folder / "alignment.png")),
+        "attention": attention,
+    }
+    return {
+        "data": outputs.data,
+        "config": config["shared"],
+        "train": outputs.train,
+        "eval": outputs.evaluation,
+        "figures": figures,
+        "examples": outputs.examples,
+        "interpretation": {"alignment": alignment, "probes": probe_results, "strongest": strongest,
+                           "rule": config["heatmap_rule"]},
+    }

@@ -1,0 +1,56 @@
+"""Stage `visualize`: figures and the report -> plots/report/, the computed attention figures -> metrics/attention.json."""
+import json
+from pathlib import Path
+
+import torch
+
+from lib.checkpoint import load_checkpoint
+from lib.cli import run_stage
+from lib.docstrings import tokenize_summary
+from lib.interpretation import RULES
+from lib.outputs import atomic_dir, write_json_atomic
+from lib.params import get, load_params
+from lib.prediction import DecodeConfig, generate
+from lib.report import write_report
+from lib.study import Probe, StudyOutputs, build_context
+
+OUTPUT = Path("plots/report")
+METRICS = Path("metrics/attention.json")
+SHARED_SECTIONS = ("tokenize", "split", "train", "decode")
+
+
+def read_config(params: dict) -> dict:
+    return {
+        "heatmap_rule": get(params, "visualize.heatmap_rule", str, choices=RULES),
+        "probes": get(params, "visualize.probes", list),
+        "probe_word": get(params, "visualize.probe_word", str),
+        "probe_targets": get(params, "visualize.probe_targets", list),
+        "seed": get(params, "visualize.seed", int),
+        "shared": {section: params[section] for section in SHARED_SECTIONS if section in params},
+    }
+
+
+def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
+    checkpoint = load_checkpoint(Path("models/attn.pt"), device=torch.device("cpu"))
+    sources = [tokenize_summary(summary) for summary in summaries]
+    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode)
+    return [Probe(summary, src, g.tokens, g.attention) for summary, src, g in zip(summaries, sources, generations)]
+
+
+def main() -> None:
+    params = load_params()
+    config, decode = read_config(params), DecodeConfig.from_params(params)
+    outputs = StudyOutputs.load()
+    probes = decode_probes(config["probes"], decode)
+    with atomic_dir(OUTPUT) as staging:
+        context = build_context(outputs, probes, config, staging / "figures")
+        write_report(context, staging / "report.md", staging / "report.pdf")
+    interpretation = context["interpretation"]
+    figures = {"alignment": {key: value for key, value in interpretation["alignment"].items() if key != "examples"},
+               "probes": interpretation["probes"]}
+    write_json_atomic(METRICS, figures)
+    print(json.dumps(figures, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    run_stage(main)
