@@ -1,0 +1,69 @@
+"""`python -m lib.generate`: a working run on a tiny checkpoint, and every bad-input path."""
+import pytest
+import torch
+
+from lib.checkpoint import checkpoint_payload, save_checkpoint
+from lib.code_tokens import NEWLINE
+from lib.generate import main
+from lib.model import build_model
+from lib.vocabulary import SPECIALS, Vocabulary
+
+ARCH = {"emb_dim": 8, "hidden_dim": 8, "dropout": 0.0, "adaptive_cutoffs": [], "attention_dim": 8, "num_layers": 1}
+SRC = Vocabulary([*SPECIALS, "returns", "the", "maximum", "value"])
+TGT = Vocabulary([*SPECIALS, "def", "f", "(", ")", ":", NEWLINE, "<INDENT>", "return", "max", "x"])
+
+
+@pytest.fixture
+def models_dir(tmp_path):
+    torch.manual_seed(0)
+    for kind in ("rnn", "attn"):
+        model = build_model(kind, len(SRC), len(TGT), ARCH)
+        save_checkpoint(tmp_path / f"{kind}.pt", checkpoint_payload(model, ARCH, SRC, TGT, epoch=1, metrics={}))
+    return tmp_path
+
+
+def test_prints_code_and_reports_unknown_words(models_dir, capsys):
+    status = main(["--model", "attn", "--models-dir", str(models_dir), "--beam", "2",
+                   "Returns the maximum value of integers"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("# Returns the maximum value of integers\n")
+    assert "# words the model never saw (read as <unk>): of, integers" in out
+
+
+def test_reads_docstrings_from_a_file_and_saves_attention(models_dir, tmp_path, capsys):
+    listing = tmp_path / "docstrings.txt"
+    listing.write_text("returns the value\n\nthe maximum value\n")
+    assert main(["--model", "rnn", "--models-dir", str(models_dir), "--file", str(listing)]) == 0
+    assert capsys.readouterr().out.count("# ") == 2
+    heatmap = tmp_path / "heatmap.png"
+    assert main(["--model", "attn", "--models-dir", str(models_dir), "--attention", str(heatmap), "the value"]) == 0
+    assert heatmap.stat().st_size > 0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["   "], "give a non-empty docstring"),
+    ([], "give a non-empty docstring"),
+    (["--beam", "0", "the value"], "--beam must be at least 1"),
+    (["--model", "rnn", "--attention", "x.png", "the value"], "--attention needs --model attn"),
+    (["--model", "lstm", "the value"], "run `dvc repro`"),
+    (["--file", "/nonexistent/docstrings.txt"], "cannot read /nonexistent/docstrings.txt"),
+    (["..."], "no words left"),
+])
+def test_bad_input_is_one_clear_line(models_dir, capsys, argv, message):
+    assert main(["--models-dir", str(models_dir), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_a_corrupt_checkpoint_says_to_rebuild(models_dir, capsys):
+    (models_dir / "attn.pt").write_bytes(b"not a checkpoint")
+    assert main(["--models-dir", str(models_dir), "the value"]) == 2
+    assert "corrupt" in capsys.readouterr().err
+
+
+def test_an_unknown_model_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--model", "gpt", "the value"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'gpt'" in capsys.readouterr().err
