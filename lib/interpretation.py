@@ -223,7 +223,7 @@ def attention_examples(predictions: pd.DataFrame) -> list[tuple]:
 # What each rule picks, in words a report can quote.
 RULE_DESCRIPTIONS = {
     "length_terciles": "in each third of the test set by docstring length (short, medium, long), the output "
-                       "with the highest sentence BLEU among those that parse",
+                       "with the highest sentence BLEU among those that parse (among all, where none parses)",
     "best": "the outputs with the highest sentence BLEU",
     "worst": "the outputs with the lowest sentence BLEU",
     "per_error_class": "in each error class, the outputs with the shortest generated code",
@@ -238,7 +238,7 @@ def choose_examples(predictions: pd.DataFrame, rule: str = "length_terciles", n:
     gives the same choice. Rules:
       length_terciles  rows ranked by docstring length (len(src), stable) and cut into three equal
                        thirds: short / medium / long. In each, the `n` rows with the highest sentence
-                       BLEU among those that parse (parse_ok). A third with no parsing row is skipped.
+                       BLEU among those that parse (parse_ok), or among all its rows when none parses.
       best             the `n` rows with the highest BLEU ("best").
       worst            the `n` rows with the lowest BLEU ("worst").
       per_error_class  up to `n` rows of each error_class, shortest generated code first
@@ -270,7 +270,8 @@ def _by_length_tercile(table: pd.DataFrame, n: int) -> pd.DataFrame:
     parts = []
     for label, positions in zip(("short", "medium", "long"), np.array_split(order, 3)):
         third = table.iloc[positions]
-        third = third[third["parse_ok"].astype(bool)]
+        parsing = third[third["parse_ok"].astype(bool)]
+        third = parsing if len(parsing) else third  # a third where nothing parses still gets its example
         if len(third):
             best = third.sort_values(["bleu", "_ref_len", "_pos"], ascending=[False, True, True]).head(n)
             parts.append(best.assign(choice=label))

@@ -162,6 +162,11 @@ def test_length_terciles_choose_best_parsing_row_per_third():
     assert list(chosen["choice"]) == ["short", "medium", "long"]
 
 
+def test_length_terciles_fall_back_to_all_rows_where_nothing_parses():
+    chosen = choose_examples(_predictions().assign(parse_ok=False), "length_terciles")
+    assert list(chosen.index) == ["row2", "row5", "row8"]
+
+
 def test_choice_is_deterministic_and_independent_of_row_order():
     table = _predictions()
     shuffled = table.sample(frac=1, random_state=0)
