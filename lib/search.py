@@ -195,6 +195,8 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
                         rows = None if attn_hist is None else attn_hist[b * k + j]
                         finished[b].append((score / length_penalty_factor(len(ids), length_penalty), score,
                                             ids, rows, False))
+            if not finished[b]:  # every continuation was forbidden (a constraint can do that)
+                finished[b].append((NEG_INF, NEG_INF, [], None, False))
             _, score, ids, rows, ended = max(finished[b], key=lambda f: f[0])
             index = indices[b]
             attention = None
