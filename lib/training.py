@@ -38,6 +38,7 @@ TRAIN_KEYS = (
     ("max_epochs", int, {"minimum": 1}),
     ("patience", int, {"minimum": 1}),
     ("lr", float, {"minimum": 1e-7, "maximum": 1.0}),
+    ("lr_decay", float, {"minimum": 0.01, "maximum": 1.0}),  # lr factor after an epoch without improvement
     ("dropout", float, {"minimum": 0.0, "maximum": 0.9}),
     ("clip_grad", float, {"minimum": 0.0}),  # 0: no clipping
     ("teacher_forcing", float, {"minimum": 0.0, "maximum": 1.0}),
@@ -131,6 +132,9 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
                 valid: Sequence[Example], progress: bool = True, log: Callable[[str], None] = print) -> TrainResult:
     """Train `config["kind"]` with Adam and early stopping on validation loss; returns the best checkpoint.
 
+    After an epoch without a better validation loss the learning rate is multiplied by `lr_decay`; after
+    `patience` such epochs in a row training stops.
+
     Deterministic on CPU for a given config (seed, threads) and data.
     """
     kind = config["kind"]
@@ -189,6 +193,8 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
             if bad_epochs >= config["patience"]:
                 log(f"{kind}: no improvement for {bad_epochs} epochs, stopping")
                 break
+            for group in optimizer.param_groups:
+                group["lr"] *= config["lr_decay"]
     wall = time.perf_counter() - start
     last = history[-1]
     metrics = {

@@ -17,7 +17,7 @@ from lib.vocabulary import Vocabulary, save_vocabularies
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = {
-    "train": {"emb_dim": 16, "hidden_dim": 32, "batch_size": 4, "max_epochs": 3, "patience": 2, "lr": 0.01,
+    "train": {"emb_dim": 16, "hidden_dim": 32, "batch_size": 4, "max_epochs": 3, "patience": 2, "lr": 0.01, "lr_decay": 0.5,
               "dropout": 0.0, "clip_grad": 1.0, "teacher_forcing": 1.0, "seed": 7, "device": "cpu",
               "num_threads": 1, "bucketing": True, "adaptive_cutoffs": []},
     "rnn": {"num_layers": 1}, "lstm": {"num_layers": 1}, "attn": {"attention_dim": 16},
@@ -89,6 +89,7 @@ def test_early_stopping_keeps_the_best_epoch():
     (lambda p: p["train"].pop("lr"), "train.lr"),
     (lambda p: p["train"].update(lr="fast"), "train.lr"),
     (lambda p: p["train"].update(dropout=1.5), "train.dropout"),
+    (lambda p: p["train"].update(lr_decay=0), "train.lr_decay"),
     (lambda p: p["train"].update(batch_size=0), "train.batch_size"),
     (lambda p: p["train"].update(bucketing="yes"), "train.bucketing"),
     (lambda p: p["train"].update(device="tpu"), "train.device"),
