@@ -12,8 +12,12 @@ REPO = Path(__file__).resolve().parents[1]
 GIT = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
 TINY = {
     "data.python.packages": [],  # the standard library alone
-    "split.n_train": 300, "split.n_valid": 40, "split.n_test": 40,
+    "split.n_train": 300, "split.n_valid": 30, "split.n_test": 30,
+    "train.emb_dim": 16, "train.hidden_dim": 16, "train.max_epochs": 2, "train.batch_size": 32,
+    "train.adaptive_cutoffs": [], "attn.attention_dim": 16,
+    "decode.beam_size": 2, "decode.max_len": 30, "evaluate.bootstrap_resamples": 50,
 }
+SYSTEMS = ("rnn", "lstm", "attn", "retrieval")
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -58,23 +62,64 @@ def test_repro_writes_the_data_contract(project):
     for name in ("train", "valid", "test"):
         assert (project / "data" / "split" / f"{name}.parquet").is_file()
     metrics = json.loads((project / "metrics" / "data.json").read_text())
-    assert metrics["rows"] == {"train": 300, "valid": 40, "test": 40}
+    assert metrics["rows"] == {"train": 300, "valid": 30, "test": 30}
     assert metrics["tokenize"]["round_trip_rate"] >= 0.99
     vocab = json.loads((project / "data" / "split" / "vocab.json").read_text())
     assert vocab["src"][:4] == vocab["tgt"][:4] == ["<pad>", "<bos>", "<eos>", "<unk>"]
-    assert "metrics/data.json" in dvc("metrics", "show", "--json", cwd=project).stdout
+
+
+def test_repro_trains_evaluates_and_reports(project):
+    for model in ("rnn", "lstm", "attn"):
+        assert (project / "models" / f"{model}.pt").is_file()
+        curve = (project / "plots" / f"train_{model}.csv").read_text().splitlines()
+        assert curve[0] == "epoch,train_loss,valid_loss" and len(curve) == 3
+    evaluation = json.loads((project / "metrics" / "eval.json").read_text())
+    for system in SYSTEMS:
+        assert 0 <= evaluation[system]["bleu"] <= 100 and 0 <= evaluation[system]["parse_rate"] <= 1
+    assert set(evaluation["bootstrap"]) >= {"attn_vs_lstm", "lstm_vs_rnn", "attn_vs_rnn"}
+    assert evaluation["retrieval"]["parse_rate"] == 1.0  # real training code always parses
+    report = (project / "plots" / "report" / "report.md").read_text()
+    for section in ("Results", "Loss curves", "Error taxonomy", "Attention", "Conclusions"):
+        assert f"## {section}" in report
+    assert (project / "plots" / "report" / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert len(list((project / "plots" / "report" / "figures").glob("attention_*.png"))) >= 3
+    shown = json.loads(dvc("metrics", "show", "--json", cwd=project).stdout)
+    assert {"metrics/data.json", "metrics/eval.json", "metrics/train_attn.json"} <= set(
+        next(iter(shown.values()))["data"])
+
+
+def test_generate_runs_on_the_trained_models(project):
+    result = run([sys.executable, "-m", "lib.generate", "--model", "attn", "returns the maximum value"], project)
+    assert result.stdout.startswith("# returns the maximum value\n")
+
+
+def stale_after(project: Path, change: dict) -> set[str]:
+    """The stages `dvc status` lists after `change` to params.yaml (then undone). DVC lists the stages whose
+    own params or deps changed; the stages after them rerun once their inputs do."""
+    original = (project / "params.yaml").read_text()
+    set_params(project / "params.yaml", change)
+    try:
+        return set(json.loads(dvc("status", "--json", cwd=project).stdout))
+    finally:
+        (project / "params.yaml").write_text(original)
+
+
+def test_a_model_param_reruns_only_that_model(project):
+    assert stale_after(project, {"attn.attention_dim": 8}) == {"train_attn"}
+    assert stale_after(project, {"decode.beam_size": 1}) == {"evaluate", "visualize"}
 
 
 def test_a_split_param_reruns_split_but_not_the_data_stages(project):
-    set_params(project / "params.yaml", {"split.n_train": 200})
-    stale = json.loads(dvc("status", "--json", cwd=project).stdout)
-    assert "split" in stale
-    assert "download" not in stale and "tokenize" not in stale
+    assert stale_after(project, {"split.n_train": 200}) == {"split"}
 
 
 def test_a_bad_param_stops_the_stage_with_one_line(project):
+    original = (project / "params.yaml").read_text()
     set_params(project / "params.yaml", {"split.n_test": -1})
-    result = subprocess.run([sys.executable, "-m", "stages.split"], cwd=project, capture_output=True, text=True)
+    try:
+        result = subprocess.run([sys.executable, "-m", "stages.split"], cwd=project, capture_output=True, text=True)
+    finally:
+        (project / "params.yaml").write_text(original)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: params.yaml: split.n_test must be at least 1, got -1"
-    set_params(project / "params.yaml", {"split.n_test": 40})
+    assert (project / "data" / "split" / "train.parquet").is_file()  # the earlier outputs are untouched
