@@ -95,8 +95,11 @@ class RecurrentDecoder(nn.Module):
 class AttentionDecoder(nn.Module):
     """LSTM decoder with Bahdanau attention and input feeding.
 
-    At step t the previous state s_{t-1} queries the encoder (context c_t), the LSTMCell reads
+    At step t the previous state s_{t-1} queries the encoder (context c_t) and an LSTM cell reads
     [y_{t-1}; c_t]; after the loop, features = tanh(W_o [s_t; c_t; y_{t-1}]) for all steps at once.
+    The cell is nn.LSTMCell's maths with its weights split (input_emb, input_context, recurrent), so that
+    the embedding half of the input runs once before the loop and W_hh h and W_q h share one matmul: per
+    step the loop does two small matmuls, the attention and the gate nonlinearities.
     The initial (h, c) come from a bridge (linear + tanh) over the encoder's two directions' final states.
 
     state: (h, c), each [batch, hidden_dim].
@@ -171,7 +174,8 @@ class AttentionDecoder(nn.Module):
         emb_gates [batch, 4 * hidden] (input_emb of y_{t-1}), h, c [batch, hidden]."""
         recurrent = self.recurrent(h)  # [batch, 4 * hidden + attention_dim]
         hidden_gates, query = recurrent.split([4 * self.hidden_dim, recurrent.size(1) - 4 * self.hidden_dim], 1)
-        context, w = self.attention(query, encoder.proj_keys, encoder.outputs, encoder.mask)  # [batch, enc], [batch, src]
+        # context [batch, enc_dim], w [batch, src_len]
+        context, w = self.attention(query, encoder.proj_keys, encoder.outputs, encoder.mask)
         gates = emb_gates + hidden_gates + self.input_context(context)
         i, f, g, o = gates.chunk(4, dim=1)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)

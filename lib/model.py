@@ -113,7 +113,8 @@ class Seq2Seq(nn.Module):
         """
         features, _ = self(batch.src, batch.src_lengths, batch.tgt_in, teacher_forcing)
         if features.shape[:2] != batch.tgt_out.shape:
-            raise ValueError(f"loss: features {tuple(features.shape)} do not match tgt_out {tuple(batch.tgt_out.shape)}")
+            raise ValueError(f"loss: features {tuple(features.shape)} do not match "
+                             f"tgt_out {tuple(batch.tgt_out.shape)}")
         real = batch.tgt_out != PAD_ID  # [batch, tgt_len]
         return self.nll(features[real], batch.tgt_out[real])  # features[real]: [n_tokens, hidden]
 

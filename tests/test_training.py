@@ -17,8 +17,8 @@ from lib.vocabulary import Vocabulary, save_vocabularies
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = {
-    "train": {"emb_dim": 16, "hidden_dim": 32, "batch_size": 4, "max_epochs": 3, "patience": 2, "lr": 0.01, "lr_decay": 0.5,
-              "dropout": 0.0, "clip_grad": 1.0, "teacher_forcing": 1.0, "seed": 7, "device": "cpu",
+    "train": {"emb_dim": 16, "hidden_dim": 32, "batch_size": 4, "max_epochs": 3, "patience": 2, "lr": 0.01,
+              "lr_decay": 0.5, "dropout": 0.0, "clip_grad": 1.0, "teacher_forcing": 1.0, "seed": 7, "device": "cpu",
               "num_threads": 1, "bucketing": True, "adaptive_cutoffs": []},
     "rnn": {"num_layers": 1}, "lstm": {"num_layers": 1}, "attn": {"attention_dim": 16},
 }
