@@ -26,7 +26,7 @@ from lib.batching import make_batches
 from lib.cli import run_stage
 from lib.model import MODEL_KINDS, build_model
 from lib.params import load_params
-from lib.training import load_data, read_config, set_seed
+from lib.training import load_data, read_config, set_seed, train_step
 
 
 def measure(kind: str, params: dict, vocabs, train, batches: int, warmup: int) -> dict:
@@ -42,12 +42,7 @@ def measure(kind: str, params: dict, vocabs, train, batches: int, warmup: int) -
     for step, batch in zip(range(warmup + batches), stream):
         if step == warmup:
             start = time.perf_counter()
-        optimizer.zero_grad(set_to_none=True)
-        loss = model.loss(batch, teacher_forcing=config["teacher_forcing"])
-        (loss / batch.n_tokens).backward()
-        if config["clip_grad"] > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config["clip_grad"])
-        optimizer.step()
+        train_step(model, optimizer, batch, config)
         if step >= warmup:
             tokens += batch.n_tokens
     seconds = time.perf_counter() - start

@@ -128,6 +128,17 @@ class TrainResult:
     payload: dict  # the best checkpoint (lib.checkpoint.checkpoint_payload)
 
 
+def train_step(model, optimizer, batch, config: dict) -> float:
+    """One update on `batch` (mean loss per real target token, clipped gradients); returns the summed loss."""
+    optimizer.zero_grad(set_to_none=True)
+    loss = model.loss(batch, teacher_forcing=config["teacher_forcing"])
+    (loss / batch.n_tokens).backward()
+    if config["clip_grad"] > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config["clip_grad"])
+    optimizer.step()
+    return float(loss.detach())
+
+
 def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, train: Sequence[Example],
                 valid: Sequence[Example], progress: bool = True, log: Callable[[str], None] = print) -> TrainResult:
     """Train `config["kind"]` with Adam and early stopping on validation loss; returns the best checkpoint.
@@ -162,13 +173,8 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
                    unit="batch", dynamic_ncols=True)
         for i, batch in enumerate(bar):
             batch = batch.to(device)
-            optimizer.zero_grad(set_to_none=True)
-            loss = model.loss(batch, teacher_forcing=config["teacher_forcing"])
-            (loss / batch.n_tokens).backward()
-            if config["clip_grad"] > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config["clip_grad"])
-            optimizer.step()
-            total += float(loss.detach())
+            loss = train_step(model, optimizer, batch, config)
+            total += loss
             tokens += batch.n_tokens
             if i % 10 == 0:
                 bar.set_postfix(loss=f"{total / tokens:.3f}")
