@@ -5,7 +5,10 @@ The rules, checked on the tokens emitted so far (brackets, indentation depth, th
 - `<NEWLINE>` ends a non-empty line outside brackets;
 - after a line that ends with `:` the next token is `<INDENT>`, and `<INDENT>` appears nowhere else;
 - `<DEDENT>` starts a line and never goes below level 0;
-- EOS needs no open bracket, a finished or non-empty line that does not end with `:` or an operator.
+- EOS needs no open bracket, a finished or non-empty line that does not end with `:` or an operator;
+- with a length budget, once the steps left only suffice to close the open brackets, they are closed, and
+  a new line is not started with fewer than LINE_RESERVE steps left: the output ends there instead
+  (degenerate repetition would otherwise run into the budget in the middle of a line).
 A model that breaks none of these can still write invalid code, but never for these reasons.
 """
 from __future__ import annotations
@@ -24,6 +27,7 @@ DANGLING = frozenset({"=", ".", ",", "+", "-", "*", "/", "//", "%", "**", "@", "
                       "and", "or", "not", "in", "is", "->", "+=", "-=", "*=", "/=", "lambda", "def", "class",
                       "if", "elif", "while", "for", "with", "import", "from", "as", "del", "assert", "await",
                       "&", "|", "^", "~", "<<", ">>", ":="})
+LINE_RESERVE = 10  # steps a new line may need; with fewer left, end the output at the line break
 
 
 @dataclass(frozen=True)
@@ -35,13 +39,16 @@ class LayoutState:
     line_start: bool = True  # nothing emitted on the current line yet
     last: str = ""  # the last token of the current line
     indent_due: bool = False  # the last line ended with ':'
+    length: int = 0  # tokens emitted so far
 
 
 class SyntaxConstraint:
     """Masks, per partial output, the target tokens that would break a rule above."""
 
-    def __init__(self, tgt_vocab: Vocabulary):
+    def __init__(self, tgt_vocab: Vocabulary, max_len: int | None = None):
+        """`max_len`: the most tokens a search emits (EOS included), or None for no budget."""
         self.itos = tgt_vocab.itos
+        self.max_len = max_len
         size = len(tgt_vocab)
 
         def ids(tokens) -> torch.Tensor:
@@ -63,6 +70,12 @@ class SyntaxConstraint:
         """[vocab] bool: True for the tokens that may not come next."""
         if state.indent_due:
             return self.all_but_indent.clone()
+        if self.max_len is not None:
+            left = self.max_len - state.length
+            if state.brackets and left <= len(state.brackets):
+                return ~self.closers[state.brackets[-1]]
+            if state.line_start and state.length and left < LINE_RESERVE:
+                return ~self.eos
         mask = self.never | self.layout[INDENT]
         mask = mask | self.any_closer
         if state.brackets:
@@ -82,15 +95,16 @@ class SyntaxConstraint:
     def advance(self, state: LayoutState, token_id: int) -> LayoutState:
         """The state after emitting `token_id`."""
         token = self.itos[token_id]
+        length = state.length + 1
         if token == NEWLINE:
-            return LayoutState(state.brackets, state.depth, True, "", state.last == ":")
+            return LayoutState(state.brackets, state.depth, True, "", state.last == ":", length)
         if token == INDENT:
-            return LayoutState(state.brackets, state.depth + 1, True, "", False)
+            return LayoutState(state.brackets, state.depth + 1, True, "", False, length)
         if token == DEDENT:
-            return LayoutState(state.brackets, max(state.depth - 1, 0), True, "", False)
+            return LayoutState(state.brackets, max(state.depth - 1, 0), True, "", False, length)
         brackets = state.brackets
         if token in OPENERS:
             brackets = brackets + (OPENERS[token],)
         elif token in CLOSERS and brackets and brackets[-1] == token:
             brackets = brackets[:-1]
-        return LayoutState(brackets, state.depth, False, token, False)
+        return LayoutState(brackets, state.depth, False, token, False, length)

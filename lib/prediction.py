@@ -55,7 +55,7 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
              device="cpu", batch_size: int = 64) -> list[Generation]:
     """Decode every docstring in `sources` (token lists) in batches."""
     src_ids = [encode_source(tokens, src_vocab) for tokens in sources]
-    constraint = SyntaxConstraint(tgt_vocab) if config.constrained else None
+    constraint = SyntaxConstraint(tgt_vocab, max_len=config.max_len) if config.constrained else None
     if config.beam_size == 1:
         hypotheses = greedy_decode(model, src_ids, max_len=config.max_len, batch_size=batch_size, device=device,
                                    constraint=constraint)

@@ -47,3 +47,24 @@ def test_no_eos_or_newline_after_a_dangling_operator_and_no_special_tokens():
     assert not {"<pad>", "<bos>"} & allowed_after([])
     assert CONSTRAINT.forbidden_batch([CONSTRAINT.initial()] * 3).shape == (3, len(VOCAB))
     assert EOS_ID == VOCAB.stoi["<eos>"]
+
+
+def test_open_brackets_are_closed_within_the_length_budget():
+    budgeted = SyntaxConstraint(VOCAB, max_len=6)
+    state = budgeted.initial()
+    for token in ["f", "(", "[", "x"]:
+        state = budgeted.advance(state, VOCAB.stoi[token])
+    allowed = lambda s: {VOCAB.itos[i] for i in range(len(VOCAB)) if not budgeted.forbidden(s)[i]}  # noqa: E731
+    assert allowed(state) == {"]"}  # two steps left, two brackets open
+    state = budgeted.advance(state, VOCAB.stoi["]"])
+    assert allowed(state) == {")"}
+    assert "x" in allowed_after(["f", "(", "[", "x"])  # without a budget anything goes
+
+
+def test_no_new_line_is_started_without_room_for_it():
+    budgeted = SyntaxConstraint(VOCAB, max_len=12)
+    state = budgeted.initial()
+    for token in ["return", "x", NEWLINE]:
+        state = budgeted.advance(state, VOCAB.stoi[token])
+    assert not budgeted.forbidden(state)[VOCAB.stoi["<eos>"]]
+    assert budgeted.forbidden(state).sum() == len(VOCAB) - 1  # nine steps left: only EOS
