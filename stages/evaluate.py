@@ -3,6 +3,7 @@
 Writes metrics/eval.json, plots/length.csv and data/eval/ (predictions per system, examples.json).
 """
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +61,11 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
     result["token_accuracy"] = round(teacher_forced_accuracy(model, batches, device), 4)
     result["unk_per_output"] = round(sum(count_unknowns(g.raw_tokens, UNK) for g in generations) / len(test), 3)
     result["decode_seconds"] = round(seconds, 2)
+    if decode.constrained:  # what the constraint changes, on the same model and split
+        free = generate(model, src_vocab, tgt_vocab, list(test["src"]), replace(decode, constrained=False),
+                        device=device)
+        free_scores = score(predictions_frame(test, [g.tokens for g in free]), config["short_len"])
+        result["without_constraint"] = {key: free_scores[key] for key in ("bleu", "parse_rate", "exact_match")}
     return frame, result
 
 
