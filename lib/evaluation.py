@@ -9,7 +9,16 @@ import torch
 from lib import errors, metrics
 from lib.batching import Batch
 from lib.code_tokens import detokenize
+from lib.model import MODEL_KINDS
 from lib.vocabulary import PAD_ID, UNK_ID
+
+BASELINE = "retrieval"  # TF-IDF nearest-docstring retrieval, scored beside the models
+SYSTEMS = (*MODEL_KINDS, BASELINE)
+
+
+def in_system_order(names) -> list[str]:
+    """`names` with the known systems first, in SYSTEMS order, then any others alphabetically."""
+    return sorted(names, key=lambda name: (SYSTEMS.index(name) if name in SYSTEMS else len(SYSTEMS), name))
 
 
 def predictions_frame(test: pd.DataFrame, hypotheses: Sequence[Sequence[str]],

@@ -15,16 +15,14 @@ import torch
 from lib.checkpoint import CheckpointError, load_checkpoint
 from lib.code_tokens import detokenize
 from lib.docstrings import summarize, tokenize_summary
+from lib.model import MODEL_KINDS
 from lib.params import ParamError, load_params
 from lib.prediction import DecodeConfig, generate
-
-MODELS = ("rnn", "lstm", "attn")
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m lib.generate", description=__doc__.split("\n")[0])
     parser.add_argument("docstrings", nargs="*", help="docstrings to turn into code")
-    parser.add_argument("--model", choices=MODELS, default="attn", help="which trained model (default: attn)")
+    parser.add_argument("--model", choices=MODEL_KINDS, default="attn", help="which trained model (default: attn)")
     parser.add_argument("--file", help="read docstrings from this file, one a line ('-' for stdin)")
     parser.add_argument("--beam", type=int, help="beam size (default: decode.beam_size of params.yaml; 1 = greedy)")
     parser.add_argument("--constrained", action=argparse.BooleanOptionalAction,

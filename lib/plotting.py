@@ -17,14 +17,12 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from lib.errors import ERROR_CLASSES  # noqa: E402
+from lib.evaluation import in_system_order  # noqa: E402
 from lib.interpretation import with_eos  # noqa: E402
 
-MODELS = ("rnn", "lstm", "attn")
-SYSTEMS = (*MODELS, "retrieval")
 # One colour per system in every figure, so a reader matches them across figures.
 COLORS = {"rnn": "tab:blue", "lstm": "tab:orange", "attn": "tab:green", "retrieval": "tab:gray"}
-ERROR_CLASSES = ("correct", "indentation_error", "syntax_error", "wrong_operator", "wrong_variable",
-                 "other_mismatch")
 # Layout tokens as one-character glyphs (DejaVu Sans, matplotlib's default font, has them).
 # Fixed colour per error class (green = correct), whatever classes a system has.
 CLASS_COLORS = {"correct": "tab:green", "indentation_error": "tab:red", "syntax_error": "tab:orange",
@@ -73,7 +71,7 @@ def plot_loss_curves(curves: Mapping[str, pd.DataFrame | str | Path], path) -> P
 def length_systems(length: pd.DataFrame) -> list[str]:
     """Systems present in a length table: the prefixes of its `<system>_bleu` columns, known ones first."""
     found = [c[: -len("_bleu")] for c in length.columns if c.endswith("_bleu")]
-    return sorted(found, key=lambda s: (SYSTEMS.index(s) if s in SYSTEMS else len(SYSTEMS), s))
+    return in_system_order(found)
 
 
 def plot_length_buckets(length: pd.DataFrame | str | Path, path) -> Path:

@@ -22,11 +22,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
+from lib.evaluation import BASELINE, in_system_order  # noqa: E402
 from lib.interpretation import RULE_DESCRIPTIONS  # noqa: E402
 
-MODELS = ("rnn", "lstm", "attn")
-SYSTEMS = (*MODELS, "retrieval")
-BASELINE = "retrieval"
 SECTIONS = ("Data summary", "Shared configuration", "Results", "Loss curves", "Performance vs docstring length",
             "Error taxonomy", "Attention", "Qualitative examples", "Conclusions")
 RESULT_COLUMNS = (("bleu", "BLEU"), ("exact_match", "exact match"), ("exact_match_short", "exact match (short)"),
@@ -115,7 +113,7 @@ def flatten(mapping: Mapping, prefix: str = "") -> list[tuple[str, object]]:
 def _systems(evaluation: Mapping) -> list[str]:
     """Systems of eval.json in the canonical order (sections holding a `bleu`)."""
     found = [k for k, v in evaluation.items() if isinstance(v, Mapping) and "bleu" in v]
-    return sorted(found, key=lambda s: (SYSTEMS.index(s) if s in SYSTEMS else len(SYSTEMS), s))
+    return in_system_order(found)
 
 
 def _pair_names(key: str) -> tuple[str, str]:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from lib import interpretation, plotting
+from lib.evaluation import SYSTEMS
+from lib.model import MODEL_KINDS
 
-MODELS = ("rnn", "lstm", "attn")
-SYSTEMS = (*MODELS, "retrieval")
 
 
 @dataclass
@@ -32,8 +32,8 @@ class StudyOutputs:
         read = lambda path: json.loads((root / path).read_text())  # noqa: E731
         return cls(
             data=read("metrics/data.json"),
-            train={m: read(f"metrics/train_{m}.json") for m in MODELS},
-            curves={m: pd.read_csv(root / f"plots/train_{m}.csv") for m in MODELS},
+            train={m: read(f"metrics/train_{m}.json") for m in MODEL_KINDS},
+            curves={m: pd.read_csv(root / f"plots/train_{m}.csv") for m in MODEL_KINDS},
             evaluation=read("metrics/eval.json"),
             length=pd.read_csv(root / "plots/length.csv"),
             predictions={s: pd.read_parquet(root / f"data/eval/predictions_{s}.parquet") for s in SYSTEMS},

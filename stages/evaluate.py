@@ -11,9 +11,10 @@ import pandas as pd
 from lib.batching import collate, encode_rows
 from lib.checkpoint import load_checkpoint
 from lib.cli import run_stage
-from lib.evaluation import (error_examples, extreme_examples, length_table, predictions_frame, score,
-                            teacher_forced_accuracy)
+from lib.evaluation import (BASELINE, SYSTEMS, error_examples, extreme_examples, length_table,
+                            predictions_frame, score, teacher_forced_accuracy)
 from lib.metrics import paired_bootstrap
+from lib.model import MODEL_KINDS
 from lib.outputs import atomic_dir, write_json_atomic, write_text_atomic
 from lib.params import ParamError, get, load_params
 from lib.prediction import DecodeConfig, generate
@@ -22,10 +23,8 @@ from lib.training import resolve_device
 from lib.unknowns import count_unknowns
 from lib.vocabulary import UNK
 
-MODELS = ("rnn", "lstm", "attn")
-BASELINE = "retrieval"
 # Each pair (a, b) asks: is a better than b?
-COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), *((m, BASELINE) for m in MODELS))
+COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), *((m, BASELINE) for m in MODEL_KINDS))
 SPLIT = Path("data/split")
 OUTPUT = Path("data/eval")
 METRICS = Path("metrics/eval.json")
@@ -76,7 +75,7 @@ def main() -> None:
     test = pd.read_parquet(SPLIT / "test.parquet")
     train = pd.read_parquet(SPLIT / "train.parquet")
     predictions, results = {}, {}
-    for name in MODELS:
+    for name in MODEL_KINDS:
         predictions[name], results[name] = evaluate_model(name, test, decode, config, device)
     retriever = TfidfRetriever().fit(list(train["src"]), list(train["tgt"]))
     predictions[BASELINE] = predictions_frame(test, retriever.retrieve(list(test["src"])))
@@ -107,7 +106,7 @@ def results_table(results: dict) -> str:
     rows = {system: {"BLEU": results[system]["bleu"], "exact": results[system]["exact_match"],
                      "parse": results[system]["parse_rate"], "pos acc": results[system]["positional_accuracy"],
                      "tf acc": results[system].get("token_accuracy", float("nan"))}
-            for system in (*MODELS, BASELINE)}
+            for system in SYSTEMS}
     return pd.DataFrame(rows).T.to_string(float_format=lambda x: f"{x:.3f}")
 
 
