@@ -1,4 +1,4 @@
-"""Stage `visualize`: figures and the report -> plots/report/, the computed attention figures -> metrics/attention.json."""
+"""Stage `visualize`: figures and report -> plots/report/, computed attention figures -> metrics/attention.json."""
 import json
 from pathlib import Path
 
