@@ -12,12 +12,13 @@ from pathlib import Path
 
 import torch
 
-from lib.checkpoint import CheckpointError, load_checkpoint
-from lib.code_tokens import detokenize
-from lib.docstrings import summarize, tokenize_summary
-from lib.model import MODEL_KINDS
-from lib.params import ParamError, load_params
-from lib.prediction import DecodeConfig, generate
+from lib.common.params import ParamError, load_params
+from lib.decoding.prediction import DecodeConfig, generate
+from lib.models.checkpoint import CheckpointError, load_checkpoint
+from lib.models.seq2seq import MODEL_KINDS
+from lib.tokens.code_tokens import detokenize
+from lib.tokens.docstrings import summarize, tokenize_summary
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m lib.generate", description=__doc__.split("\n")[0])
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# words the model never saw (read as <unk>): {', '.join(unknown)}")
         print(detokenize(generation.tokens))
     if args.attention:
-        from lib.plotting import attention_heatmap
+        from lib.study.plotting import attention_heatmap
         attention_heatmap(generations[0].attention, sources[0], generations[0].tokens, args.attention, title=texts[0])
         print(f"# attention heatmap: {args.attention}")
     return 0

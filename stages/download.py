@@ -4,10 +4,10 @@ from pathlib import Path
 
 import datasets
 
-from lib.cli import DataError, run_stage
-from lib.outputs import atomic_dir
-from lib.params import get, load_params
-from lib.sources import COLUMNS, SOURCES, read_source
+from lib.common.cli import DataError, run_stage
+from lib.common.outputs import atomic_dir
+from lib.common.params import get, load_params
+from lib.prepare.sources import COLUMNS, SOURCES, read_source
 
 OUTPUT = Path("data/raw")
 

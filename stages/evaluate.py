@@ -8,20 +8,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.batching import collate, encode_rows
-from lib.checkpoint import load_checkpoint
-from lib.cli import run_stage
-from lib.evaluation import (BASELINE, SYSTEMS, error_examples, extreme_examples, length_table,
-                            predictions_frame, score, teacher_forced_accuracy)
-from lib.metrics import paired_bootstrap
-from lib.model import MODEL_KINDS
-from lib.outputs import atomic_dir, write_json_atomic, write_text_atomic
-from lib.params import ParamError, get, load_params
-from lib.prediction import DecodeConfig, generate
-from lib.retrieval import TfidfRetriever
-from lib.training import resolve_device
-from lib.unknowns import count_unknowns
-from lib.vocabulary import UNK
+from lib.common.cli import run_stage
+from lib.common.device import resolve_device
+from lib.common.outputs import atomic_dir, write_json_atomic, write_text_atomic
+from lib.common.params import ParamError, get, load_params
+from lib.decoding.prediction import DecodeConfig, generate
+from lib.decoding.unknowns import count_unknowns
+from lib.evaluation.metrics import paired_bootstrap
+from lib.evaluation.retrieval import TfidfRetriever
+from lib.evaluation.scoring import (
+    BASELINE,
+    SYSTEMS,
+    error_examples,
+    extreme_examples,
+    length_table,
+    predictions_frame,
+    score,
+    teacher_forced_accuracy,
+)
+from lib.models.batching import collate, encode_rows
+from lib.models.checkpoint import load_checkpoint
+from lib.models.seq2seq import MODEL_KINDS
+from lib.tokens.vocabulary import UNK
 
 # Each pair (a, b) asks: is a better than b?
 COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), *((m, BASELINE) for m in MODEL_KINDS))

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.cli import DataError, run_stage
-from lib.outputs import atomic_dir, write_json_atomic
-from lib.params import get, load_params
-from lib.split import SPLITS, assign_splits, deduplicate, length_stats, oov_rates, sample
-from lib.vocabulary import Vocabulary, save_vocabularies
+from lib.common.cli import DataError, run_stage
+from lib.common.outputs import atomic_dir, write_json_atomic
+from lib.common.params import get, load_params
+from lib.prepare.split import SPLITS, assign_splits, deduplicate, length_stats, oov_rates, sample
+from lib.tokens.vocabulary import Vocabulary, save_vocabularies
 
 TOKENIZED = Path("data/tokenized")
 OUTPUT = Path("data/split")

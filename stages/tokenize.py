@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from lib.cli import DataError, run_stage
-from lib.outputs import atomic_dir, write_json_atomic
-from lib.pairs import OVERLONG_CHOICES, Limits, make_pairs
-from lib.params import get, load_params
+from lib.common.cli import DataError, run_stage
+from lib.common.outputs import atomic_dir, write_json_atomic
+from lib.common.params import get, load_params
+from lib.prepare.pairs import OVERLONG_CHOICES, Limits, make_pairs
 
 RAW = Path("data/raw/functions.parquet")
 OUTPUT = Path("data/tokenized")

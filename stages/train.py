@@ -3,14 +3,14 @@
     python -m stages.train --model attn
 
 Reads the `train` and `<model>` sections of params.yaml; writes models/<model>.pt,
-metrics/train_<model>.json and plots/train_<model>.csv (see lib/training.py).
+metrics/train_<model>.json and plots/train_<model>.csv (see lib/training/trainer.py).
 """
 import argparse
 
-from lib.cli import run_stage
-from lib.model import MODEL_KINDS
-from lib.params import load_params
-from lib.training import run
+from lib.common.cli import run_stage
+from lib.common.params import load_params
+from lib.models.seq2seq import MODEL_KINDS
+from lib.training.trainer import run
 
 
 def main() -> None:

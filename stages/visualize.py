@@ -4,15 +4,15 @@ from pathlib import Path
 
 import torch
 
-from lib.checkpoint import load_checkpoint
-from lib.cli import run_stage
-from lib.docstrings import tokenize_summary
-from lib.interpretation import RULES
-from lib.outputs import atomic_dir, write_json_atomic
-from lib.params import get, load_params
-from lib.prediction import DecodeConfig, generate
-from lib.report import write_report
-from lib.study import Probe, StudyOutputs, build_context
+from lib.common.cli import run_stage
+from lib.common.outputs import atomic_dir, write_json_atomic
+from lib.common.params import get, load_params
+from lib.decoding.prediction import DecodeConfig, generate
+from lib.models.checkpoint import load_checkpoint
+from lib.study.context import Probe, StudyOutputs, build_context
+from lib.study.interpretation import RULES
+from lib.study.report import write_report
+from lib.tokens.docstrings import tokenize_summary
 
 OUTPUT = Path("plots/report")
 METRICS = Path("metrics/attention.json")

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from lib.attention import BahdanauAttention
+from lib.models.attention import BahdanauAttention
 
 
 def test_weights_zero_on_padding_and_sum_to_one_over_real_positions():

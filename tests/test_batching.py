@@ -1,8 +1,8 @@
 """Row encoding (shared by training and decoding) and padded, bucketed batches."""
 import torch
 
-from lib.batching import batch_indices, collate, encode_pair, encode_source, make_batches, make_source_batches
-from lib.vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocabulary
+from lib.models.batching import batch_indices, collate, encode_pair, encode_source, make_batches, make_source_batches
+from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocabulary
 
 SRC = Vocabulary(["<pad>", "<bos>", "<eos>", "<unk>", "return", "the", "sum"])
 TGT = Vocabulary(["<pad>", "<bos>", "<eos>", "<unk>", "def", "f", "(", ")", ":"])

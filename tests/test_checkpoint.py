@@ -2,10 +2,10 @@
 import pytest
 import torch
 
-from lib.batching import collate
-from lib.checkpoint import CheckpointError, checkpoint_payload, load_checkpoint, save_checkpoint
-from lib.model import build_model
-from lib.vocabulary import Vocabulary
+from lib.models.batching import collate
+from lib.models.checkpoint import CheckpointError, checkpoint_payload, load_checkpoint, save_checkpoint
+from lib.models.seq2seq import build_model
+from lib.tokens.vocabulary import Vocabulary
 
 SRC = Vocabulary(["<pad>", "<bos>", "<eos>", "<unk>"] + [f"s{i}" for i in range(12)])
 TGT = Vocabulary(["<pad>", "<bos>", "<eos>", "<unk>"] + [f"t{i}" for i in range(20)])

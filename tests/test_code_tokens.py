@@ -1,12 +1,11 @@
 import ast
-import inspect
 import importlib
 import textwrap
 
 import pytest
 
-from lib.code_tokens import DEDENT, INDENT, NEWLINE, CodeError, ast_without_docstring, detokenize, tokenize_code
-from lib.extract import functions_in_source, read_source
+from lib.prepare.extract import functions_in_source, read_source
+from lib.tokens.code_tokens import DEDENT, INDENT, NEWLINE, CodeError, ast_without_docstring, detokenize, tokenize_code
 
 STDLIB_MODULES = ("inspect", "textwrap", "ast", "argparse", "pathlib", "shutil", "tarfile", "zipfile",
                   "configparser", "email.message", "difflib", "fractions")

@@ -1,8 +1,8 @@
 import ast
 
-from lib.code_tokens import DEDENT, INDENT, NEWLINE, detokenize
-from lib.constraints import SyntaxConstraint
-from lib.vocabulary import EOS_ID, SPECIALS, Vocabulary
+from lib.decoding.constraints import SyntaxConstraint
+from lib.tokens.code_tokens import DEDENT, INDENT, NEWLINE, detokenize
+from lib.tokens.vocabulary import EOS_ID, SPECIALS, Vocabulary
 
 VOCAB = Vocabulary([*SPECIALS, NEWLINE, INDENT, DEDENT, "def", "f", "(", ")", "[", "]", ":", "return", "x", "+", "if"])
 CONSTRAINT = SyntaxConstraint(VOCAB)

@@ -1,6 +1,6 @@
 import pytest
 
-from lib.docstrings import summarize, tokenize_summary
+from lib.tokens.docstrings import summarize, tokenize_summary
 
 
 @pytest.mark.parametrize("docstring, summary", [

@@ -3,10 +3,16 @@ import ast
 
 import pytest
 
-from lib.code_tokens import tokenize_code
-from lib.errors import (
-    ERROR_CLASSES, OPERATORS, classify, free_names, layout_unbalanced, operator_counts, summarize,
+from lib.evaluation.errors import (
+    ERROR_CLASSES,
+    OPERATORS,
+    classify,
+    free_names,
+    layout_unbalanced,
+    operator_counts,
+    summarize,
 )
+from lib.tokens.code_tokens import tokenize_code
 
 
 def tokens(code: str) -> list[str]:

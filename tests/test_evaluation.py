@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from lib.evaluation import error_examples, length_table, predictions_frame, score
+from lib.evaluation.scoring import error_examples, length_table, predictions_frame, score
 
 REFERENCE = ["def", "f", "(", "x", ")", ":", "<NEWLINE>", "<INDENT>", "return", "x", "+", "1"]
 TEST = pd.DataFrame({

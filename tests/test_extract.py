@@ -1,7 +1,7 @@
 import hashlib
 from collections import Counter
 
-from lib.extract import SourceTree, functions_in_source, mine_tree, python_files
+from lib.prepare.extract import SourceTree, functions_in_source, mine_tree, python_files
 
 SOURCE = '''
 def top(a):

@@ -2,11 +2,11 @@
 import pytest
 import torch
 
-from lib.checkpoint import checkpoint_payload, save_checkpoint
-from lib.code_tokens import NEWLINE
 from lib.generate import main
-from lib.model import build_model
-from lib.vocabulary import SPECIALS, Vocabulary
+from lib.models.checkpoint import checkpoint_payload, save_checkpoint
+from lib.models.seq2seq import build_model
+from lib.tokens.code_tokens import NEWLINE
+from lib.tokens.vocabulary import SPECIALS, Vocabulary
 
 ARCH = {"emb_dim": 8, "hidden_dim": 8, "dropout": 0.0, "adaptive_cutoffs": [], "attention_dim": 8, "num_layers": 1}
 SRC = Vocabulary([*SPECIALS, "returns", "the", "maximum", "value"])

@@ -3,9 +3,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.interpretation import (as_matrix, attention_examples, choose_examples, is_identifier,
-                                probe_attention, probe_corpus, shares_subword, strongest_source,
-                                subword_alignment_rate, subwords, with_eos)
+from lib.study.interpretation import (
+    as_matrix,
+    attention_examples,
+    choose_examples,
+    is_identifier,
+    probe_attention,
+    probe_corpus,
+    shares_subword,
+    strongest_source,
+    subword_alignment_rate,
+    subwords,
+    with_eos,
+)
 
 
 def test_strongest_source_picks_row_argmax():

@@ -3,11 +3,21 @@ import math
 
 import pytest
 
-from lib.code_tokens import tokenize_code
-from lib.metrics import (
-    bleu_segment, bucket_labels, bucket_metrics, corpus_bleu, exact_match, length_buckets,
-    paired_bootstrap, parse_rate, parses, positional_accuracy, sentence_bleu, token_parse_rate,
+from lib.evaluation.metrics import (
+    bleu_segment,
+    bucket_labels,
+    bucket_metrics,
+    corpus_bleu,
+    exact_match,
+    length_buckets,
+    paired_bootstrap,
+    parse_rate,
+    parses,
+    positional_accuracy,
+    sentence_bleu,
+    token_parse_rate,
 )
+from lib.tokens.code_tokens import tokenize_code
 
 CODE = tokenize_code("def f(x):\n    if x > 0:\n        return 'a b'\n    return x - 1\n", drop_docstring=False)
 

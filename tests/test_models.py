@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from lib.batching import collate
-from lib.model import MODEL_KINDS, build_model, usable_cutoffs
+from lib.models.batching import collate
+from lib.models.seq2seq import MODEL_KINDS, build_model, usable_cutoffs
 
 CONFIG = {"emb_dim": 8, "hidden_dim": 12, "dropout": 0.0, "num_layers": 1, "attention_dim": 10,
           "adaptive_cutoffs": []}

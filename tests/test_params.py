@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.params import ParamError, get, load_params
-from lib.vocabulary import Vocabulary
+from lib.common.params import ParamError, get, load_params
+from lib.tokens.vocabulary import Vocabulary
 
 PARAMS = {"split": {"n_train": 10, "source": "python", "fraction": 1, "flag": True}}
 

@@ -4,8 +4,16 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from lib.plotting import (attention_heatmap, display_token, error_shares, length_systems, plot_alignment_rates,
-                          plot_error_taxonomy, plot_length_buckets, plot_loss_curves)
+from lib.study.plotting import (
+    attention_heatmap,
+    display_token,
+    error_shares,
+    length_systems,
+    plot_alignment_rates,
+    plot_error_taxonomy,
+    plot_length_buckets,
+    plot_loss_curves,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -56,7 +64,7 @@ def evaluation():
                 "syntax_error": {"count": syntax, "rate": syntax / total},
                 "other_mismatch": {"count": other, "rate": other / total}}
     rnn_errors = errors(1, 6, 3)
-    rnn_errors["syntax_error_total"] = {"count": 6, "rate": 0.6}  # a union, as lib.errors.summarize adds
+    rnn_errors["syntax_error_total"] = {"count": 6, "rate": 0.6}  # a union, as lib.evaluation.errors.summarize adds
     return {"rnn": {"bleu": 10.0, "errors": rnn_errors}, "attn": {"bleu": 20.0, "errors": errors(3, 2, 5)},
             "bootstrap": {}, "bleu_signature": "nrefs:1"}
 

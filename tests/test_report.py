@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.report import (SECTIONS, compare, conclusions, example_records, md_escape, results_table,
-                        write_report)
+from lib.study.report import SECTIONS, compare, conclusions, example_records, md_escape, results_table, write_report
 
 
 def system(bleu, parse, token_accuracy=0.5):

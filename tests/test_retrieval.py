@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from lib.retrieval import TfidfRetriever
+from lib.evaluation.retrieval import TfidfRetriever
 
 SUMMARIES = [
     ["return", "the", "maximum", "of", "two", "numbers"],

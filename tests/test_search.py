@@ -4,11 +4,11 @@ import math
 import pytest
 import torch
 
-from lib.batching import collate
-from lib.encoders import EncoderOutput
-from lib.model import MODEL_KINDS, build_model
-from lib.search import Hypothesis, beam_search, greedy_decode, length_penalty_factor
-from lib.vocabulary import BOS_ID, EOS_ID, PAD_ID
+from lib.decoding.search import Hypothesis, beam_search, greedy_decode, length_penalty_factor
+from lib.models.batching import collate
+from lib.models.encoders import EncoderOutput
+from lib.models.seq2seq import MODEL_KINDS, build_model
+from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID
 
 CONFIG = {"emb_dim": 8, "hidden_dim": 16, "dropout": 0.0, "num_layers": 1, "attention_dim": 8,
           "adaptive_cutoffs": []}

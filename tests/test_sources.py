@@ -3,8 +3,8 @@ from collections import Counter
 
 import pytest
 
-from lib.pairs import Limits, make_pairs
-from lib.sources import COLUMNS, SourceError, files_dataset, hub_dataset, normalize, read_source
+from lib.prepare.pairs import Limits, make_pairs
+from lib.prepare.sources import COLUMNS, SourceError, files_dataset, hub_dataset, normalize, read_source
 
 CONALA_COLUMNS = {"docstring": ["rewritten_intent", "intent"], "code": "snippet", "path": "question_id"}
 LIMITS = Limits(min_src_len=3, max_src_len=50, max_tgt_len=80, overlong="filter")

@@ -2,7 +2,7 @@ from collections import Counter
 
 import pandas as pd
 
-from lib.split import assign_splits, deduplicate, sample
+from lib.prepare.split import assign_splits, deduplicate, sample
 
 
 def frame(rows):

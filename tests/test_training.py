@@ -10,10 +10,10 @@ import pytest
 import torch
 import yaml
 
-from lib.checkpoint import load_checkpoint
-from lib.params import ParamError
-from lib.training import read_config, run, train_model
-from lib.vocabulary import Vocabulary, save_vocabularies
+from lib.common.params import ParamError
+from lib.models.checkpoint import load_checkpoint
+from lib.tokens.vocabulary import Vocabulary, save_vocabularies
+from lib.training.trainer import read_config, run, train_model
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = {
@@ -41,7 +41,7 @@ def rows(n, seed=0):
 
 
 def examples(n, seed=0):
-    from lib.batching import encode_pair
+    from lib.models.batching import encode_pair
     return [encode_pair(s, t, SRC, TGT) for s, t in rows(n, seed)]
 
 
@@ -154,7 +154,7 @@ def test_stage_reports_bad_params_in_one_line_and_writes_nothing(tmp_path):
 
 
 def test_missing_data_is_a_clear_error(tmp_path):
-    from lib.cli import DataError
+    from lib.common.cli import DataError
     with pytest.raises(DataError, match="dvc repro"):
         run("rnn", PARAMS, tmp_path / "data" / "split", tmp_path / "models", tmp_path / "metrics",
             tmp_path / "plots", progress=False)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lib.unknowns import PLACEHOLDER, as_identifier, count_unknowns, replace_unknowns
+from lib.decoding.unknowns import PLACEHOLDER, as_identifier, count_unknowns, replace_unknowns
 
 SRC = ["return", "the", "file_path", "of", "x"]
 

@@ -5,7 +5,7 @@ All functions take one example as `weights` of shape [tgt_len, src_len] (row t: 
 decoder paid to every docstring token while generating target token t; rows sum to 1), with
 `src_tokens` (docstring, length src_len) and `tgt_tokens` (generated code, length tgt_len).
 Lists of lists and numpy arrays are both accepted, as are the nested arrays parquet returns.
-The models read the docstring followed by EOS and emit EOS last (lib/batching.py), so a matrix may
+The models read the docstring followed by EOS and emit EOS last (lib/models/batching.py), so a matrix may
 carry one extra column and/or row for those; `with_eos` labels them "<eos>" instead of failing.
 """
 from __future__ import annotations

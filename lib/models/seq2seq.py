@@ -4,7 +4,7 @@
 - ``lstm``: the same with LSTMs (final hidden and cell state).
 - ``attn``: bidirectional LSTM encoder -> bridge -> LSTM decoder with Bahdanau attention and input feeding.
 
-Shapes are batch-first: src [batch, src_len], tgt [batch, tgt_len]; see lib/batching.py for what the ids are.
+Shapes are batch-first: src [batch, src_len], tgt [batch, tgt_len]; see lib/models/batching.py for what the ids are.
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lib.batching import Batch
-from lib.decoders import AttentionDecoder, RecurrentDecoder
-from lib.encoders import EncoderOutput, RecurrentEncoder
-from lib.vocabulary import PAD_ID
+from lib.models.batching import Batch
+from lib.models.decoders import AttentionDecoder, RecurrentDecoder
+from lib.models.encoders import EncoderOutput, RecurrentEncoder
+from lib.tokens.vocabulary import PAD_ID
 
 MODEL_KINDS = ("rnn", "lstm", "attn")
 # The hyperparameters that define a model's architecture (checkpoints store them).
@@ -118,7 +118,7 @@ class Seq2Seq(nn.Module):
         real = batch.tgt_out != PAD_ID  # [batch, tgt_len]
         return self.nll(features[real], batch.tgt_out[real])  # features[real]: [n_tokens, hidden]
 
-    # -- step-wise decoding (lib/search.py) ---------------------------------------------------------------
+    # -- step-wise decoding (lib/decoding/search.py) ---------------------------------------------------------------
     def init_decoder_state(self, encoded: EncoderOutput):
         return self.decoder.init_state(encoded)
 

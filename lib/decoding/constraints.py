@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import torch
 
-from lib.code_tokens import DEDENT, INDENT, NEWLINE
-from lib.vocabulary import BOS_ID, EOS_ID, PAD_ID, Vocabulary
+from lib.tokens.code_tokens import DEDENT, INDENT, NEWLINE
+from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID, Vocabulary
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = frozenset(OPENERS.values())

@@ -18,9 +18,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lib.attention import BahdanauAttention
-from lib.encoders import CELLS, EncoderOutput
-from lib.vocabulary import PAD_ID
+from lib.models.attention import BahdanauAttention
+from lib.models.encoders import CELLS, EncoderOutput
+from lib.tokens.vocabulary import PAD_ID
 
 
 def _check_tgt(tgt_in: torch.Tensor, batch: int) -> None:

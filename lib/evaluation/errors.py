@@ -33,7 +33,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from lib.code_tokens import DEDENT, INDENT, NEWLINE, detokenize
+from lib.tokens.code_tokens import DEDENT, INDENT, NEWLINE, detokenize
 
 ERROR_CLASSES = (
     "correct",

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from lib.cli import StageError
+from lib.common.cli import StageError
 
 PARAMS_FILE = Path("params.yaml")
 

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import torch
 
-from lib import errors, metrics
-from lib.batching import Batch
-from lib.code_tokens import detokenize
-from lib.model import MODEL_KINDS
-from lib.vocabulary import PAD_ID, UNK_ID
+from lib.evaluation import errors, metrics
+from lib.models.batching import Batch
+from lib.models.seq2seq import MODEL_KINDS
+from lib.tokens.code_tokens import detokenize
+from lib.tokens.vocabulary import PAD_ID, UNK_ID
 
 BASELINE = "retrieval"  # TF-IDF nearest-docstring retrieval, scored beside the models
 SYSTEMS = (*MODEL_KINDS, BASELINE)

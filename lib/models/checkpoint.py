@@ -11,9 +11,9 @@ from pathlib import Path
 
 import torch
 
-from lib.cli import StageError
-from lib.model import MODEL_KINDS, Seq2Seq, architecture, build_model
-from lib.vocabulary import Vocabulary
+from lib.common.cli import StageError
+from lib.models.seq2seq import MODEL_KINDS, Seq2Seq, architecture, build_model
+from lib.tokens.vocabulary import Vocabulary
 
 FORMAT_VERSION = 1
 

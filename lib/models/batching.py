@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lib.vocabulary import BOS_ID, EOS_ID, PAD_ID, Vocabulary
+from lib.tokens.vocabulary import EOS_ID, PAD_ID, Vocabulary
 
 
 def encode_source(tokens: Sequence[str], src_vocab: Vocabulary) -> list[int]:

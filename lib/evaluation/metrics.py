@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 from sacrebleu.metrics.bleu import BLEU
 
-from lib.code_tokens import detokenize
+from lib.tokens.code_tokens import detokenize
 
 Tokens = Sequence[str]
 

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from lib.vocabulary import PAD_ID
+from lib.tokens.vocabulary import PAD_ID
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM}
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.batching import encode_source
-from lib.constraints import SyntaxConstraint
-from lib.params import get
-from lib.search import beam_search, greedy_decode
-from lib.unknowns import replace_unknowns
-from lib.vocabulary import UNK
+from lib.common.params import get
+from lib.decoding.constraints import SyntaxConstraint
+from lib.decoding.search import beam_search, greedy_decode
+from lib.decoding.unknowns import replace_unknowns
+from lib.models.batching import encode_source
+from lib.tokens.vocabulary import UNK
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class DecodeConfig:
     beam_size: int = 1  # 1: greedy
     length_penalty: float = 1.0
     max_len: int = 80
-    constrained: bool = False  # mask tokens that break lib.constraints' rules
+    constrained: bool = False  # mask tokens that break lib.decoding.constraints' rules
     replace_unk: bool = True  # UNK -> most attended docstring word (attn) or a placeholder name
 
     @classmethod

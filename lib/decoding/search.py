@@ -1,16 +1,16 @@
 """Batched greedy decoding and beam search.
 
-Sources are lists of ids as `lib.batching.encode_source` makes them (token ids + EOS): pass exactly what
+Sources are lists of ids as `lib.models.batching.encode_source` makes them (token ids + EOS): pass exactly what
 training saw. Hypotheses never contain PAD or BOS, and carry no BOS/EOS in `ids`.
 
-A model used here provides (see lib/model.py):
+A model used here provides (see lib/models/seq2seq.py):
     encode(src [batch, src_len], src_lengths [batch]) -> encoded
     init_decoder_state(encoded) -> state
     decode_step(encoded, state, prev [batch]) -> (log_probs [batch, vocab], state, attention [batch, src_len] | None)
     reorder(encoded, state, index [n]) -> (encoded, state)      rows `index` of both
     reorder_state(state, index [n]) -> state
 
-`constraint` (optional, e.g. lib.constraints.SyntaxConstraint) masks tokens per partial output:
+`constraint` (optional, e.g. lib.decoding.constraints.SyntaxConstraint) masks tokens per partial output:
     initial() -> cstate; forbidden_batch([cstate]) -> [n, vocab] bool; advance(cstate, token_id) -> cstate
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lib.batching import make_source_batches
-from lib.vocabulary import BOS_ID, EOS_ID, PAD_ID
+from lib.models.batching import make_source_batches
+from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID
 
 NEG_INF = float("-inf")
 

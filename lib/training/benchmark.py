@@ -1,7 +1,7 @@
 """Training throughput of the three models against the tutorial-style reference trainer.
 
-    python -m lib.benchmark                       # all three models, default params, data/split
-    python -m lib.benchmark --models attn --batches 30
+    python -m lib.training.benchmark                       # all three models, default params, data/split
+    python -m lib.training.benchmark --models attn --batches 30
 
 For each model: real (non-pad) target tokens per second over a fixed number of training batches (after a
 warm-up) on the prepared training data at the sizes in params.yaml, torch threads = cores; then
@@ -22,11 +22,12 @@ from pathlib import Path
 
 import torch
 
-from lib.batching import make_batches
-from lib.cli import run_stage
-from lib.model import MODEL_KINDS, build_model
-from lib.params import load_params
-from lib.training import load_data, read_config, set_seed, train_step
+from lib.common.cli import run_stage
+from lib.common.device import set_seed
+from lib.common.params import load_params
+from lib.models.batching import make_batches
+from lib.models.seq2seq import MODEL_KINDS, build_model
+from lib.training.trainer import load_data, read_config, train_step
 
 
 def measure(kind: str, params: dict, vocabs, train, batches: int, warmup: int) -> dict:

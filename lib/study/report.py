@@ -22,8 +22,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
-from lib.evaluation import BASELINE, in_system_order  # noqa: E402
-from lib.interpretation import RULE_DESCRIPTIONS  # noqa: E402
+from lib.evaluation.scoring import BASELINE, in_system_order  # noqa: E402
+from lib.study.interpretation import RULE_DESCRIPTIONS  # noqa: E402
 
 SECTIONS = ("Data summary", "Shared configuration", "Results", "Loss curves", "Performance vs docstring length",
             "Error taxonomy", "Attention", "Qualitative examples", "Conclusions")
@@ -122,7 +122,7 @@ def _pair_names(key: str) -> tuple[str, str]:
 
 
 def _diff(pair: Mapping) -> float:
-    """BLEU(a) - BLEU(b); lib.metrics.paired_bootstrap calls it `delta`."""
+    """BLEU(a) - BLEU(b); lib.evaluation.metrics.paired_bootstrap calls it `delta`."""
     return pair.get("diff", pair.get("delta", pair["bleu_a"] - pair["bleu_b"]))
 
 
@@ -311,7 +311,7 @@ def _results_section(context) -> list[Block]:
     evaluation = context.get("eval", {})
     blocks = [_p("Test-set results. Token accuracy is teacher forced (none for retrieval); rates are "
                  "percentages of test examples."), results_table(evaluation)]
-    # One signature for all systems; lib.evaluation.score also stores it in each system's section.
+    # One signature for all systems; lib.evaluation.scoring.score also stores it in each system's section.
     signature = evaluation.get("bleu_signature") or next(
         (evaluation[s]["bleu_signature"] for s in _systems(evaluation) if evaluation[s].get("bleu_signature")), None)
     if signature:
@@ -426,7 +426,7 @@ def build_sections(context: Mapping) -> list[tuple[str, list[Block]]]:
         ("Error taxonomy", _error_section(context)),
         ("Attention", _attention_section(context)),
         ("Qualitative examples", _qualitative_section(context)),
-        ("Conclusions", [_p("Generated from the numbers above by fixed rules (lib/report.py, `conclusions`)."),
+        ("Conclusions", [_p("Generated from the numbers above by fixed rules (lib/study/report.py, `conclusions`)."),
                          _list(conclusions(context))]),
     ]
 

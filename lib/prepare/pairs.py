@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from lib.code_tokens import CodeError, ast_without_docstring, detokenize, tokenize_code
-from lib.docstrings import summarize, tokenize_summary
+from lib.tokens.code_tokens import CodeError, ast_without_docstring, detokenize, tokenize_code
+from lib.tokens.docstrings import summarize, tokenize_summary
 
 KEPT_COLUMNS = ("repo", "path", "func_name", "url", "partition")
 OVERLONG_CHOICES = ("filter", "truncate")

@@ -1,7 +1,7 @@
 """Training one model: parameter checks, the epoch loop with early stopping, and the stage's outputs.
 
 Outputs of a run (all written at the end, each atomically, so a failed run leaves nothing half-written):
-  models/<kind>.pt            best checkpoint by validation loss (lib/checkpoint.py)
+  models/<kind>.pt            best checkpoint by validation loss (lib/models/checkpoint.py)
   metrics/train_<kind>.json   best and final losses / perplexities, epochs, timing, throughput, device
   plots/train_<kind>.csv      epoch, train_loss, valid_loss
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import random
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,13 +19,14 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from lib.batching import encode_rows, make_batches
-from lib.checkpoint import checkpoint_payload, save_checkpoint
-from lib.cli import DataError
-from lib.model import MODEL_KINDS, build_model, count_parameters
-from lib.outputs import write_json_atomic, write_text_atomic
-from lib.params import ParamError, get
-from lib.vocabulary import Vocabulary, load_vocabularies
+from lib.common.cli import DataError
+from lib.common.device import resolve_device, set_seed
+from lib.common.outputs import write_json_atomic, write_text_atomic
+from lib.common.params import ParamError, get
+from lib.models.batching import encode_rows, make_batches
+from lib.models.checkpoint import checkpoint_payload, save_checkpoint
+from lib.models.seq2seq import MODEL_KINDS, build_model, count_parameters
+from lib.tokens.vocabulary import Vocabulary, load_vocabularies
 
 Example = tuple[list[int], list[int]]
 
@@ -73,15 +73,8 @@ def read_config(params: Mapping, kind: str) -> dict:
     return config
 
 
-def resolve_device(name: str) -> torch.device:
-    """`auto`: CUDA when available, else CPU."""
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ParamError("params.yaml: train.device is cuda but no CUDA device is available (use auto or cpu)")
-    return torch.device("cuda" if name in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
-
-
 def load_split(split_dir: Path | str, name: str, src_vocab: Vocabulary, tgt_vocab: Vocabulary) -> list[Example]:
-    """Encoded (source ids, target ids) pairs of data/split/<name>.parquet (see lib.batching)."""
+    """Encoded (source ids, target ids) pairs of data/split/<name>.parquet (see lib.models.batching)."""
     path = Path(split_dir) / f"{name}.parquet"
     if not path.is_file():
         raise DataError(f"{path} not found: run `dvc repro split` first")
@@ -99,11 +92,6 @@ def load_data(split_dir: Path | str) -> tuple[Vocabulary, Vocabulary, list[Examp
     src_vocab, tgt_vocab = load_vocabularies(vocab_path)
     return (src_vocab, tgt_vocab, load_split(split_dir, "train", src_vocab, tgt_vocab),
             load_split(split_dir, "valid", src_vocab, tgt_vocab))
-
-
-def set_seed(seed: int) -> None:
-    random.seed(seed)
-    torch.manual_seed(seed)
 
 
 @torch.no_grad()
@@ -125,7 +113,7 @@ def perplexity(loss: float) -> float:
 class TrainResult:
     metrics: dict
     history: list[dict]  # one {epoch, train_loss, valid_loss, seconds} per epoch
-    payload: dict  # the best checkpoint (lib.checkpoint.checkpoint_payload)
+    payload: dict  # the best checkpoint (lib.models.checkpoint.checkpoint_payload)
 
 
 def train_step(model, optimizer, batch, config: dict) -> float:

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import interpretation, plotting
-from lib.evaluation import SYSTEMS
-from lib.model import MODEL_KINDS
-
+from lib.evaluation.scoring import SYSTEMS
+from lib.models.seq2seq import MODEL_KINDS
+from lib.study import interpretation, plotting
 
 
 @dataclass
@@ -71,7 +70,7 @@ def attention_figures(predictions: pd.DataFrame, probes: Sequence[Probe], rule: 
 
 
 def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mapping, figure_folder: Path) -> dict:
-    """Draw every figure into `figure_folder` and return the context of lib.report.write_report."""
+    """Draw every figure into `figure_folder` and return the context of lib.study.report.write_report."""
     attn = outputs.predictions["attn"]
     examples = interpretation.attention_examples(attn)
     alignment = interpretation.subword_alignment_rate(examples, seed=config["seed"])

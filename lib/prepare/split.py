@@ -6,7 +6,7 @@ from collections import Counter
 
 import pandas as pd
 
-from lib.vocabulary import Vocabulary
+from lib.tokens.vocabulary import Vocabulary
 
 SPLITS = ("train", "valid", "test")
 

@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 import datasets
 from tqdm import tqdm
 
-from lib.cli import StageError
-from lib.extract import mine_tree, package_tree, stdlib_tree
+from lib.common.cli import StageError
+from lib.prepare.extract import mine_tree, package_tree, stdlib_tree
 
 COLUMNS = ("repo", "path", "func_name", "code", "docstring", "partition", "url")
 REQUIRED = ("code", "docstring")

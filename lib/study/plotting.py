@@ -12,14 +12,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from lib.errors import ERROR_CLASSES  # noqa: E402
-from lib.evaluation import in_system_order  # noqa: E402
-from lib.interpretation import with_eos  # noqa: E402
+from lib.evaluation.errors import ERROR_CLASSES  # noqa: E402
+from lib.evaluation.scoring import in_system_order  # noqa: E402
+from lib.study.interpretation import with_eos  # noqa: E402
 
 # One colour per system in every figure, so a reader matches them across figures.
 COLORS = {"rnn": "tab:blue", "lstm": "tab:orange", "attn": "tab:green", "retrieval": "tab:gray"}

@@ -1,0 +1,1 @@
+"""Docstring -> code with a trained model: batched greedy / beam search, the syntax constraint, <unk> replacement."""

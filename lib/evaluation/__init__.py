@@ -1,0 +1,1 @@
+"""Scoring generated code (stage evaluate): metrics, error taxonomy, the retrieval baseline."""

@@ -1,0 +1,1 @@
+"""The study's figures, attention interpretation and report (stage visualize)."""
