@@ -12,7 +12,8 @@ from lib.prepare.sources import COLUMNS, SOURCES, read_source
 OUTPUT = Path("data/raw")
 
 
-def check_params(params: dict) -> None:
+def read_config(params: dict) -> dict:
+    """The `data` section, checked for the chosen source."""
     source = get(params, "data.source", str, choices=SOURCES)
     if source == "python":
         get(params, "data.python.packages", list)
@@ -24,15 +25,15 @@ def check_params(params: dict) -> None:
     else:
         get(params, "data.files.paths", list)
         get(params, "data.files.columns", dict)
+    return params["data"]
 
 
 def main() -> None:
-    params = load_params()
-    check_params(params)
+    config = read_config(load_params())
     skipped = Counter()
-    rows = list(read_source(params["data"], skipped))
+    rows = list(read_source(config, skipped))
     if not rows:
-        raise DataError(f"source {params['data']['source']!r} gave no usable rows (skipped: {dict(skipped)})")
+        raise DataError(f"source {config['source']!r} gave no usable rows (skipped: {dict(skipped)})")
     table = datasets.Dataset.from_dict({column: [row[column] for row in rows] for column in COLUMNS})
     with atomic_dir(OUTPUT) as staging:
         table.to_parquet(staging / "functions.parquet")

@@ -51,6 +51,7 @@ def read_config(params: dict) -> dict:
         "seed": get(params, "evaluate.seed", int),
         "examples": get(params, "evaluate.examples_per_class", int, minimum=0),
         "device": get(params, "train.device", str, choices=("auto", "cpu", "cuda")),
+        "decode": DecodeConfig.from_params(params),
     }
 
 
@@ -77,8 +78,8 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
 
 
 def main() -> None:
-    params = load_params()
-    decode, config = DecodeConfig.from_params(params), read_config(params)
+    config = read_config(load_params())
+    decode = config["decode"]
     device = resolve_device(config["device"])
     test = pd.read_parquet(SPLIT / "test.parquet")
     train = pd.read_parquet(SPLIT / "train.parquet")

@@ -14,7 +14,7 @@ RAW = Path("data/raw/functions.parquet")
 OUTPUT = Path("data/tokenized")
 
 
-def read_limits(params: dict) -> Limits:
+def read_config(params: dict) -> Limits:
     max_src_len = get(params, "tokenize.max_src_len", int, minimum=1)
     return Limits(
         min_src_len=get(params, "tokenize.min_src_len", int, minimum=1, maximum=max_src_len),
@@ -25,7 +25,7 @@ def read_limits(params: dict) -> Limits:
 
 
 def main() -> None:
-    limits = read_limits(load_params())
+    limits = read_config(load_params())
     raw = pd.read_parquet(RAW)
     counts = Counter()
     rows = tqdm(raw.to_dict("records"), desc="tokenizing", unit="function")

@@ -10,7 +10,7 @@ import argparse
 from lib.common.cli import run_stage
 from lib.common.params import load_params
 from lib.models.seq2seq import MODEL_KINDS
-from lib.training.trainer import run
+from lib.training.trainer import read_config, run
 
 
 def main() -> None:
@@ -18,7 +18,7 @@ def main() -> None:
     parser.add_argument("--model", choices=MODEL_KINDS, required=True)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args()
-    metrics = run(args.model, load_params(), progress=not args.no_progress)
+    metrics = run(read_config(load_params(), args.model), progress=not args.no_progress)
     print(f"{args.model}: best valid loss {metrics['best_valid_loss']:.4f} (ppl {metrics['best_valid_ppl']:.2f}) "
           f"at epoch {metrics['best_epoch']}/{metrics['epochs']}, {metrics['seconds_per_epoch']:.1f} s/epoch")
 

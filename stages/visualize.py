@@ -27,6 +27,7 @@ def read_config(params: dict) -> dict:
         "probe_targets": get(params, "visualize.probe_targets", list),
         "seed": get(params, "visualize.seed", int),
         "shared": {section: params[section] for section in SHARED_SECTIONS if section in params},
+        "decode": DecodeConfig.from_params(params),
     }
 
 
@@ -38,8 +39,8 @@ def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
 
 
 def main() -> None:
-    params = load_params()
-    config, decode = read_config(params), DecodeConfig.from_params(params)
+    config = read_config(load_params())
+    decode = config["decode"]
     outputs = StudyOutputs.load()
     probes = decode_probes(config["probes"], decode)
     with atomic_dir(OUTPUT) as staging:

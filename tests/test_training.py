@@ -124,7 +124,7 @@ def write_split(root: Path, n_train=24, n_valid=8):
 def test_run_writes_checkpoint_metrics_and_plot(tmp_path):
     split = write_split(tmp_path)
     out = {name: tmp_path / name for name in ("models", "metrics", "plots")}
-    metrics = run("attn", params(max_epochs=2), split, out["models"], out["metrics"], out["plots"], progress=False)
+    metrics = run(read_config(params(max_epochs=2), "attn"), split, out["models"], out["metrics"], out["plots"], progress=False)
     written = json.loads((out["metrics"] / "train_attn.json").read_text())
     assert written == metrics
     for key in ("best_valid_loss", "best_valid_ppl", "final_train_loss", "final_valid_loss", "final_train_ppl",
@@ -156,5 +156,5 @@ def test_stage_reports_bad_params_in_one_line_and_writes_nothing(tmp_path):
 def test_missing_data_is_a_clear_error(tmp_path):
     from lib.common.cli import DataError
     with pytest.raises(DataError, match="dvc repro"):
-        run("rnn", PARAMS, tmp_path / "data" / "split", tmp_path / "models", tmp_path / "metrics",
+        run(read_config(PARAMS, "rnn"), tmp_path / "data" / "split", tmp_path / "models", tmp_path / "metrics",
             tmp_path / "plots", progress=False)

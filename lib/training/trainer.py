@@ -225,10 +225,10 @@ def write_outputs(result: TrainResult, model_path: Path, metrics_path: Path, plo
     write_json_atomic(metrics_path, result.metrics)
 
 
-def run(kind: str, params: Mapping, split_dir: Path | str = "data/split", models_dir: Path | str = "models",
+def run(config: dict, split_dir: Path | str = "data/split", models_dir: Path | str = "models",
         metrics_dir: Path | str = "metrics", plots_dir: Path | str = "plots", progress: bool = True) -> dict:
-    """What `python -m stages.train --model <kind>` does; returns the metrics."""
-    config = read_config(params, kind)
+    """What `python -m stages.train --model <kind>` does with `read_config(params, kind)`; returns the metrics."""
+    kind = config["kind"]
     resolve_device(config["device"])  # fail before loading data
     src_vocab, tgt_vocab, train, valid = load_data(split_dir)
     result = train_model(config, src_vocab, tgt_vocab, train, valid, progress=progress)

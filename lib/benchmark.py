@@ -1,7 +1,7 @@
 """Training throughput of the three models against the tutorial-style reference trainer.
 
-    python -m lib.training.benchmark                       # all three models, default params, data/split
-    python -m lib.training.benchmark --models attn --batches 30
+    python -m lib.benchmark                       # all three models, default params, data/split
+    python -m lib.benchmark --models attn --batches 30
 
 For each model: real (non-pad) target tokens per second over a fixed number of training batches (after a
 warm-up) on the prepared training data at the sizes in params.yaml, torch threads = cores; then
