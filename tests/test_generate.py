@@ -46,7 +46,7 @@ def test_reads_docstrings_from_a_file_and_saves_attention(models_dir, tmp_path, 
     ([], "give a non-empty docstring"),
     (["--beam", "0", "the value"], "--beam must be at least 1"),
     (["--model", "rnn", "--attention", "x.png", "the value"], "--attention needs --model attn"),
-    (["--model", "lstm", "the value"], "run `dvc repro`"),
+    (["--model", "lstm", "the value"], "--models-dir should point at the folder holding lstm.pt"),
     (["--file", "/nonexistent/docstrings.txt"], "cannot read /nonexistent/docstrings.txt"),
     (["..."], "no words left"),
 ])
@@ -67,3 +67,42 @@ def test_an_unknown_model_is_refused(capsys):
         main(["--model", "gpt", "the value"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'gpt'" in capsys.readouterr().err
+
+
+def test_a_models_dir_that_does_not_exist_is_named_without_dvc_advice(tmp_path, capsys):
+    assert main(["--models-dir", str(tmp_path / "nowhere"), "the value"]) == 2
+    err = capsys.readouterr().err
+    assert f"--models-dir {tmp_path / 'nowhere'} does not exist" in err and "attn.pt" in err
+    assert "dvc repro" not in err
+
+
+def test_the_default_models_folder_still_says_to_run_dvc_repro(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # a checkout before its first `dvc repro`: no models/
+    assert main(["the value"]) == 2
+    assert "run `dvc repro`" in capsys.readouterr().err
+
+
+def test_a_summary_longer_than_training_is_clipped_with_one_warning(models_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("tokenize: {max_src_len: 5}\n")  # decode: the built-in defaults
+    words = " ".join(f"w{i}" for i in range(2000))  # about 10,000 characters, one sentence
+    heatmap = tmp_path / "heatmap.png"
+    assert main(["--models-dir", str(models_dir), "--attention", str(heatmap), f"the value {words}"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ("warning: the models were trained on summaries of at most 5 tokens; this docstring has 2002, "
+                   "so only the first 5 are used\n")
+    assert "# words the model never saw (read as <unk>): w0, w1, w2\n" in out  # w3 onwards never reached the model
+    assert heatmap.stat().st_size > 0
+
+
+def test_several_long_docstrings_share_one_warning_and_short_ones_are_kept_whole(models_dir, tmp_path, monkeypatch,
+                                                                                capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("tokenize: {max_src_len: 5}\n")
+    listing = tmp_path / "docstrings.txt"
+    listing.write_text("the value w0 w1 w2\nthe maximum value w0 w1 w2 w3\nthe value w0 w1 w2 w3 w4\n")
+    assert main(["--models-dir", str(models_dir), "--file", str(listing)]) == 0
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "2 docstrings have more, so only the first 5 are used" in err
+    unknown = [line.split(": ")[1] for line in out.splitlines() if line.startswith("# words the model never saw")]
+    assert unknown == ["w0, w1, w2", "w0, w1", "w0, w1, w2"]
