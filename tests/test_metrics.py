@@ -7,14 +7,22 @@ from lib.evaluation.metrics import (
     bleu_segment,
     bucket_labels,
     bucket_metrics,
+    compile_error,
+    compile_rate,
+    compiles,
     corpus_bleu,
+    distinct_outputs,
     exact_match,
+    function_name,
+    function_name_accuracy,
     length_buckets,
+    mean_length,
     paired_bootstrap,
     parse_rate,
     parses,
     positional_accuracy,
     sentence_bleu,
+    token_compile_rate,
     token_parse_rate,
 )
 from lib.tokens.code_tokens import tokenize_code
@@ -69,6 +77,50 @@ def test_parse_rate_of_good_and_bad_code():
     assert not parses("x = '\0'\x00")
     assert parse_rate(["x = 1\n", "x = (\n", "y = 2\n", "if x\n"]) == 0.5
     assert token_parse_rate([CODE, CODE[:-1]])  # ends in "return x -" == 0.5
+
+
+@pytest.mark.parametrize(("code", "message"), [
+    ("def n(n, n, n=None):\n    pass\n", "duplicate argument"),
+    ("x = 1\nreturn x\n", "'return' outside function"),
+    ("nonlocal total\n", "nonlocal declaration not allowed at module level"),
+    ("def f():\n    nonlocal total\n", "no binding for nonlocal"),
+    ("for x in y:\n    pass\nbreak\n", "'break' outside loop"),
+])
+def test_code_that_parses_but_does_not_compile(code, message):
+    assert parses(code)
+    assert not compiles(code)
+    assert message in compile_error(code).msg
+
+
+def test_compile_rate_is_at_most_the_parse_rate():
+    codes = ["def f(x):\n    return x\n", "return 1\n", "def f(x:\n", "def f(a, a):\n    pass\n"]
+    assert parse_rate(codes) == 0.75
+    assert compile_rate(codes) == 0.25
+    assert compile_error(codes[0]) is None and compiles("")  # an empty module compiles
+    assert isinstance(compile_error("x = '\0'\x00"), SyntaxError)  # null byte: ValueError, reported as SyntaxError
+    assert token_compile_rate([CODE, ["return", "x"]]) == 0.5
+    assert math.isnan(compile_rate([]))
+
+
+def test_distinct_outputs_is_the_share_of_different_programs():
+    assert distinct_outputs([["a"], ["a"], ["b"], ["a", "b"]]) == 0.75
+    assert distinct_outputs([["pass"]] * 4) == 0.25
+    assert math.isnan(distinct_outputs([]))
+
+
+def test_function_name_accuracy_compares_def_names_where_the_reference_has_one():
+    assert function_name(["async", "def", "fetch", "(", ")", ":"]) == "fetch"
+    assert function_name(["x", "=", "1"]) is None and function_name(["def"]) is None
+    refs = [["def", "size", "(", ")"], ["def", "load", "(", ")"], ["def", "save", "(", ")"], ["x", "=", "1"]]
+    hyps = [["def", "size", "(", "x", ")"], ["def", "read", "(", ")"], ["return", "1"], ["def", "x", "(", ")"]]
+    # size right, read wrong, no def wrong; the reference without a def is left out.
+    assert function_name_accuracy(hyps, refs) == pytest.approx(1 / 3)
+    assert math.isnan(function_name_accuracy([["def", "f"]], [["x"]]))
+
+
+def test_mean_length():
+    assert mean_length([["a"], ["a", "b", "c"]]) == 2.0
+    assert math.isnan(mean_length([]))
 
 
 def test_lengths_mismatch_is_an_error():

@@ -1,5 +1,6 @@
-"""Corpus metrics for generated code token sequences: BLEU, exact match, positional accuracy, parse rate,
-paired bootstrap resampling and per-length-bucket breakdowns.
+"""Corpus metrics for generated code token sequences: BLEU, exact match, positional accuracy, parse and
+compile rates, distinct outputs, function-name accuracy, paired bootstrap resampling and per-length-bucket
+breakdowns.
 
 Every function takes token lists (one list of str per example) and compares a hypothesis with the
 reference at the same index. Ratios over an empty set of examples are NaN (not an error), so that an
@@ -124,6 +125,72 @@ def parse_rate(codes: Sequence[str]) -> float:
 def token_parse_rate(hypotheses: Sequence[Tokens]) -> float:
     """Parse rate of token sequences, each detokenized to source text first."""
     return parse_rate([detokenize(h) for h in hypotheses])
+
+
+def compile_error(code: str) -> SyntaxError | None:
+    """The SyntaxError that `compile(code, "<generated>", "exec")` raises, or None when `code` compiles.
+
+    Compiling checks more than parsing: the symbol table and the compiler reject code that `ast.parse`
+    accepts, such as duplicate parameters (`def f(n, n)`), `return` / `yield` / `await` outside a function,
+    `break` outside a loop and `nonlocal` at module level. Nothing is executed. ValueError (null bytes),
+    RecursionError and MemoryError (absurd nesting) come back as a SyntaxError naming them.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)  # e.g. invalid escapes in generated strings
+            # dont_inherit: this module's `from __future__` imports must not change what compiles.
+            compile(code, "<generated>", "exec", dont_inherit=True)
+    except SyntaxError as error:  # IndentationError and TabError included
+        return error
+    except (ValueError, RecursionError, MemoryError) as error:
+        return SyntaxError(f"{type(error).__name__}: {error}")
+    return None
+
+
+def compiles(code: str) -> bool:
+    """True when `compile(code, "<generated>", "exec")` succeeds (see `compile_error`)."""
+    return compile_error(code) is None
+
+
+def compile_rate(codes: Sequence[str]) -> float:
+    """Share of source texts that compile as a module (NaN for none); never above `parse_rate`."""
+    return _ratio(sum(compiles(code) for code in codes), len(codes))
+
+
+def token_compile_rate(hypotheses: Sequence[Tokens]) -> float:
+    """Compile rate of token sequences, each detokenized to source text first."""
+    return compile_rate([detokenize(h) for h in hypotheses])
+
+
+# ---- diversity, names and lengths ------------------------------------------------------------------
+
+def distinct_outputs(hypotheses: Sequence[Tokens]) -> float:
+    """Distinct token sequences / number of outputs (NaN for none): 1.0 when every output differs,
+    1 / n when a system emits the same program for all n inputs."""
+    return _ratio(len({tuple(h) for h in hypotheses}), len(hypotheses))
+
+
+def function_name(tokens: Tokens) -> str | None:
+    """The name after the first `def` token (`async def` included), or None when there is none."""
+    tokens = list(tokens)
+    for index, token in enumerate(tokens[:-1]):
+        if token == "def" and tokens[index + 1].isidentifier():
+            return tokens[index + 1]
+    return None
+
+
+def function_name_accuracy(hypotheses: Sequence[Tokens], references: Sequence[Tokens]) -> float:
+    """Share of examples whose first `def` name equals the reference's, over the examples whose reference
+    has a `def` (NaN when none has: snippet corpora). An output without a `def` counts as wrong."""
+    _check_pairs(hypotheses, references)
+    names = [(function_name(h), function_name(r)) for h, r in zip(hypotheses, references)]
+    named = [(h, r) for h, r in names if r is not None]
+    return _ratio(sum(h == r for h, r in named), len(named))
+
+
+def mean_length(sequences: Sequence[Tokens]) -> float:
+    """Mean number of tokens per sequence (NaN for none)."""
+    return _ratio(sum(len(s) for s in sequences), len(sequences))
 
 
 # ---- paired bootstrap resampling -------------------------------------------------------------------
