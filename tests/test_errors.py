@@ -3,16 +3,19 @@ import ast
 
 import pytest
 
+from lib.evaluation.alignment import similarity
 from lib.evaluation.errors import (
     ERROR_CLASSES,
     OPERATORS,
+    UNRELATED_BELOW,
     classify,
     free_names,
     layout_unbalanced,
     operator_counts,
     summarize,
 )
-from lib.tokens.code_tokens import tokenize_code
+from lib.evaluation.metrics import parses
+from lib.tokens.code_tokens import detokenize, tokenize_code
 
 
 def tokens(code: str) -> list[str]:
@@ -30,7 +33,7 @@ REF = tokens(
 
 
 def test_classes_are_ordered_as_the_rules():
-    assert ERROR_CLASSES == ("correct", "indentation_error", "syntax_error",
+    assert ERROR_CLASSES == ("correct", "indentation_error", "syntax_error", "unrelated",
                              "wrong_operator", "wrong_variable", "other_mismatch")
 
 
@@ -77,6 +80,42 @@ def test_syntax_error():
     hyp = REF + [")"]  # unbalanced bracket
     assert classify(hyp, REF) == "syntax_error"
     assert classify(["def", "f", "(", "<unk>", ")", ":", "<NEWLINE>", "<INDENT>", "pass"], REF) == "syntax_error"
+
+
+@pytest.mark.parametrize("code", [
+    "def n(n, n, n=None):\n    pass\n",  # duplicate arguments
+    "def f(x):\n    y = x\nreturn y\n",  # `return` outside a function: the body ended one line early
+    "nonlocal x\nx = 1\n",  # `nonlocal` at module level
+])
+def test_output_that_parses_but_does_not_compile_is_a_syntax_error(code):
+    hyp = tokens(code)
+    assert parses(detokenize(hyp))
+    assert classify(hyp, REF) == "syntax_error"
+
+
+def _strings(n_shared: int, n_total: int) -> tuple[list[str], list[str]]:
+    """`x = 's0' 's1' ...` (implicit concatenation: compiles, no operators, no names read) as hyp and ref
+    of n_total + 2 tokens each, the first n_shared strings the same: similarity (2 + n_shared) / (n_total + 2)."""
+    ref = ["x", "="] + [f"'r{i}'" for i in range(n_total)]
+    hyp = ["x", "="] + [f"'r{i}'" if i < n_shared else f"'h{i}'" for i in range(n_total)]
+    return hyp, ref
+
+
+def test_unrelated_threshold_just_below_and_above():
+    at, ref = _strings(23, 48)  # 25 of 50 tokens aligned
+    below, _ = _strings(22, 48)  # 24 of 50
+    assert similarity(at, ref) == UNRELATED_BELOW == 0.5
+    assert similarity(below, ref) == pytest.approx(0.48)
+    assert classify(at, ref) == "other_mismatch"
+    assert classify(below, ref) == "unrelated"
+
+
+def test_a_different_function_is_unrelated_before_operators_and_names_are_compared():
+    hyp = tokens("def get_name(self):\n    return self.name\n")  # shares only the def skeleton
+    assert similarity(hyp, REF) < UNRELATED_BELOW
+    assert classify(hyp, REF) == "unrelated"
+    # An empty output compiles (an empty module) and shares nothing.
+    assert classify([], REF) == "unrelated"
 
 
 def test_wrong_operator():
@@ -154,6 +193,7 @@ def test_summarize_counts_rates_and_syntax_total():
     classes = ["correct", "syntax_error", "indentation_error", "indentation_error", "other_mismatch"]
     summary = summarize(classes)
     assert list(summary) == list(ERROR_CLASSES) + ["syntax_error_total"]
+    assert summary["unrelated"] == {"count": 0, "rate": 0.0}
     assert summary["indentation_error"] == {"count": 2, "rate": 0.4}
     assert summary["wrong_operator"] == {"count": 0, "rate": 0.0}
     assert summary["syntax_error_total"] == {"count": 3, "rate": pytest.approx(0.6)}
