@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from lib.evaluation.scoring import error_examples, length_table, predictions_frame, score
+from lib.evaluation.alignment import TOKEN_TYPES
+from lib.evaluation.scoring import error_examples, length_table, predictions_frame, score, token_error_analysis
 
 REFERENCE = ["def", "f", "(", "x", ")", ":", "<NEWLINE>", "<INDENT>", "return", "x", "+", "1"]
 TEST = pd.DataFrame({
@@ -44,3 +45,37 @@ def test_error_examples_hold_real_rows():
     examples = error_examples(frame, per_class=2)
     assert examples["correct"][0]["generated_code"].startswith("def f(x):")
     assert examples["syntax_error"][0]["generated_code"] == "def (\n"
+
+
+def test_score_reports_validity_diversity_names_and_lengths():
+    duplicate_args = ["def", "f", "(", "x", ",", "x", ")", ":", "<NEWLINE>", "<INDENT>", "return", "x", "+", "1"]
+    renamed = ["def", "g"] + REFERENCE[2:]
+    tests = pd.concat([TEST, TEST], ignore_index=True)
+    frame = predictions_frame(tests, [REFERENCE, duplicate_args, renamed, REFERENCE])
+    assert list(frame["parse_ok"]) == [True, True, True, True]
+    assert list(frame["compile_ok"]) == [True, False, True, True]
+    assert list(frame["error_class"]) == ["correct", "syntax_error", "other_mismatch", "correct"]
+    result = score(frame, short_len=20)
+    assert result["parse_rate"] == 1.0 and result["compile_rate"] == 0.75
+    assert result["distinct_outputs"] == 0.75  # the reference twice
+    assert result["function_name_accuracy"] == 0.75  # `g` for `f` once
+    assert result["mean_output_length"] == 12.5 and result["mean_reference_length"] == 12.0
+    # Edits: `x` -> `x , x` inserts `,` and `x` (named in that docstring), `f` -> `g` substitutes the def name.
+    token_errors = result["token_errors"]
+    assert token_errors["total"] == {"sub": round(1 / 48, 4), "ins": round(2 / 48, 4), "del": 0.0}
+    assert token_errors["signature_name"]["sub"] == round(1 / 48, 4)
+    assert token_errors["punctuation"]["ins"] == token_errors["docstring_name"]["ins"] == round(1 / 48, 4)
+
+
+def test_token_error_analysis_counts_and_keeps_examples_from_short_references():
+    wrong_operator = REFERENCE[:-2] + ["-", "1"]
+    frame = predictions_frame(TEST, [wrong_operator, REFERENCE[:-2]])
+    analysis = token_error_analysis(frame, per_type=3)
+    assert analysis["reference_tokens"] == 24
+    assert analysis["counts"]["operator"] == {"sub": 1, "ins": 0, "del": 1}
+    assert analysis["counts"]["literal"] == {"sub": 0, "ins": 0, "del": 1}
+    assert list(analysis["examples"]) == list(TOKEN_TYPES)
+    operator_edits = analysis["examples"]["operator"]
+    assert [(e["op"], e["reference"], e["generated"]) for e in operator_edits] == [("sub", "+", "-"),
+                                                                                    ("del", "+", None)]
+    assert operator_edits[0]["reference_context"].endswith("return x «+» 1")

@@ -1,12 +1,14 @@
-"""Scoring decoded test outputs: the predictions table, the metrics of one system, the length analysis."""
+"""Scoring decoded test outputs: the predictions table, the metrics of one system, the token-level error
+analysis, the length analysis and the examples for the report."""
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import torch
 
-from lib.evaluation import errors, metrics
+from lib.evaluation import alignment, errors, metrics
 from lib.models.batching import Batch
 from lib.models.seq2seq import MODEL_KINDS
 from lib.tokens.code_tokens import detokenize
@@ -40,6 +42,8 @@ def predictions_frame(test: pd.DataFrame, hypotheses: Sequence[Sequence[str]],
         "generated_code": codes,
         "bleu": [metrics.sentence_bleu(h, r) for h, r in zip(hypotheses, references)],
         "parse_ok": [metrics.parses(code) for code in codes],
+        "compile_ok": [metrics.compiles(code) for code in codes],
+        "similarity": [alignment.similarity(h, r) for h, r in zip(hypotheses, references)],
         "error_class": [errors.classify(h, r) for h, r in zip(hypotheses, references)],
     })
     if attention is not None:
@@ -48,19 +52,44 @@ def predictions_frame(test: pd.DataFrame, hypotheses: Sequence[Sequence[str]],
 
 
 def score(predictions: pd.DataFrame, short_len: int) -> dict:
-    """The corpus metrics of one system's predictions."""
+    """The corpus metrics of one system's predictions (a `predictions_frame`), as metrics/eval.json holds
+    them: BLEU, exact match, parse / compile rates, positional accuracy, distinct outputs, function-name
+    accuracy, mean lengths, the error classes and `token_errors` (`alignment.edit_rates`)."""
     hypotheses, references = list(predictions["hypothesis"]), list(predictions["reference"])
     bleu, signature = metrics.corpus_bleu(hypotheses, references)
+    counts, reference_tokens = alignment.corpus_counts(hypotheses, references, list(predictions["src"]))
     return {
         "bleu": round(bleu, 2),
         "bleu_signature": signature,
         "exact_match": round(metrics.exact_match(hypotheses, references), 4),
         "exact_match_short": round(metrics.exact_match(hypotheses, references, max_ref_len=short_len), 4),
         "parse_rate": round(float(predictions["parse_ok"].mean()), 4),
+        "compile_rate": round(float(predictions["compile_ok"].mean()), 4),
         "positional_accuracy": round(metrics.positional_accuracy(hypotheses, references), 4),
-        "mean_length": round(float(predictions["hypothesis"].map(len).mean()), 2),
+        "distinct_outputs": round(metrics.distinct_outputs(hypotheses), 4),
+        "function_name_accuracy": _rounded(metrics.function_name_accuracy(hypotheses, references), 4),
+        "mean_output_length": round(metrics.mean_length(hypotheses), 2),
+        "mean_reference_length": round(metrics.mean_length(references), 2),
         "errors": errors.summarize(list(predictions["error_class"])),
+        "token_errors": alignment.edit_rates(counts, reference_tokens),
     }
+
+
+def _rounded(value: float, digits: int) -> float | None:
+    """`value` rounded, or None for NaN (a corpus without `def`s has no function-name accuracy)."""
+    return None if math.isnan(value) else round(value, digits)
+
+
+def token_error_analysis(predictions: pd.DataFrame, per_type: int) -> dict:
+    """The token-level error analysis of one system for data/eval/examples.json: {"reference_tokens": n,
+    "counts": {type: {op: count}}, "examples": {type: [up to `per_type` edits in context]}}; examples
+    come from the shortest references first (ties by summary), at most one per test example and type."""
+    rows = predictions.assign(_length=predictions["reference"].map(len)).sort_values(["_length", "summary"])
+    counts, reference_tokens = alignment.corpus_counts(
+        list(predictions["hypothesis"]), list(predictions["reference"]), list(predictions["src"]))
+    examples = alignment.edit_examples(list(rows["hypothesis"]), list(rows["reference"]), list(rows["src"]),
+                                       list(rows["summary"]), per_type)
+    return {"reference_tokens": reference_tokens, "counts": counts, "examples": examples}
 
 
 @torch.no_grad()
