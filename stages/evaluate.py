@@ -25,6 +25,7 @@ from lib.evaluation.scoring import (
     predictions_frame,
     score,
     teacher_forced_accuracy,
+    token_error_analysis,
 )
 from lib.models.batching import collate, encode_rows
 from lib.models.checkpoint import load_checkpoint
@@ -101,6 +102,7 @@ def main() -> None:
         "errors": {name: error_examples(frame, config["examples"]) for name, frame in predictions.items()},
         "best": {name: extreme_examples(frame, 3, best=True) for name, frame in predictions.items()},
         "worst": {name: extreme_examples(frame, 3, best=False) for name, frame in predictions.items()},
+        "token_errors": {name: token_error_analysis(frame, config["examples"]) for name, frame in predictions.items()},
     }
     with atomic_dir(OUTPUT) as staging:
         for name, frame in predictions.items():
