@@ -1,8 +1,14 @@
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
+import pytest
+import yaml
 
-from lib.prepare.split import assign_splits, deduplicate, sample
+from lib.common.params import ParamError
+from lib.prepare.split import (NEAR_DUPLICATE_POLICIES, SPLITS, assign_splits, deduplicate, has_official_partition,
+                               sample, sample_splits)
+from stages.split import read_config
 
 
 def frame(rows):
@@ -45,3 +51,75 @@ def test_sample_is_seeded_and_keeps_order():
     assert len(drawn) == 10 and list(drawn.index) == sorted(drawn.index)
     assert drawn.equals(sample(pool, 10, seed=3))
     assert len(sample(pool, 100, seed=3)) == 50
+
+
+def function(*names: str) -> list[str]:
+    """Code tokens of `def <first>(<rest>): return <rest>`: the identifiers are what near-duplicates compare."""
+    first, *rest = names
+    return ["def", first, "(", *rest, ")", ":", "<NEWLINE>", "<INDENT>", "return", *rest]
+
+
+def pools(official: bool = False) -> dict[str, pd.DataFrame]:
+    """Train holds two functions; valid and test each hold one near-duplicate of train and two novel rows."""
+    def rows(name, codes):
+        return frame([{"path": name, "partition": name if official else "", "src": [name, str(i)], "tgt": code}
+                      for i, code in enumerate(codes)])
+    return {"train": rows("train", [function("load", "path", "mode"), function("area", "width", "height")]),
+            "valid": rows("valid", [function("load", "path", "mode"), function("sum", "a"), function("neg", "b")]),
+            "test": rows("test", [function("area", "width", "height"), function("c"), function("d", "e")])}
+
+
+SIZES = {"train": 10, "valid": 10, "test": 10}
+
+
+def test_keep_samples_as_before_and_marks_near_duplicates():
+    given, removed = pools(), Counter()
+    splits = sample_splits(given, SIZES, seed=0, policy="keep", official_test=False, removed=removed)
+    for name in SPLITS:
+        assert splits[name][["src", "tgt"]].equals(given[name][["src", "tgt"]])
+    assert splits["valid"]["near_duplicate"].tolist() == [True, False, False]
+    assert splits["test"]["near_duplicate"].tolist() == [True, False, False]
+    assert splits["train"]["nearest_train_jaccard"].isna().all() and not splits["train"]["near_duplicate"].any()
+    assert not removed
+
+
+def test_drop_from_eval_keeps_every_row_that_is_not_a_near_duplicate():
+    given, removed = pools(), Counter()
+    splits = sample_splits(given, SIZES, seed=0, policy="drop_from_eval", official_test=False, removed=removed)
+    assert splits["train"][["src", "tgt"]].equals(given["train"][["src", "tgt"]])
+    for name in ("valid", "test"):
+        assert splits[name]["tgt"].tolist() == given[name]["tgt"].tolist()[1:]
+        assert removed[f"{name}: near-duplicate of a train function"] == 1
+
+
+def test_official_test_partition_is_never_filtered():
+    given, removed = pools(official=True), Counter()
+    splits = sample_splits(given, SIZES, seed=0, policy="drop_from_eval", official_test=True, removed=removed)
+    assert splits["test"]["tgt"].tolist() == given["test"]["tgt"].tolist()
+    assert splits["test"]["near_duplicate"].tolist() == [True, False, False]  # scored as given, share reported
+    assert len(splits["valid"]) == 2 and "test: near-duplicate of a train function" not in removed
+
+
+def test_drop_from_train_removes_only_the_near_duplicates_of_valid_and_test():
+    given, removed = pools(), Counter()
+    given["train"] = pd.concat([given["train"], frame([{"path": "t", "src": ["x"], "tgt": function("other", "z")}])])
+    splits = sample_splits(given, SIZES, seed=0, policy="drop_from_train", official_test=False, removed=removed)
+    assert splits["train"]["tgt"].tolist() == [function("other", "z")]
+    assert removed == {"train: near-duplicate of a valid or test function": 2}
+    for name in ("valid", "test"):
+        assert splits[name]["tgt"].tolist() == given[name]["tgt"].tolist()
+        assert not splits[name]["near_duplicate"].any()
+
+
+def test_official_partition_is_recognised_only_when_complete():
+    assert has_official_partition(pools(official=True)["test"])
+    mixed = pd.concat([pools(official=True)["test"], pools()["test"]])
+    assert not has_official_partition(mixed)
+
+
+def test_read_config_checks_the_near_duplicate_policy():
+    params = yaml.safe_load((Path(__file__).resolve().parent.parent / "params.yaml").read_text())
+    assert read_config(params)["near_duplicates"] in NEAR_DUPLICATE_POLICIES
+    params["split"]["near_duplicates"] = "drop"
+    with pytest.raises(ParamError, match="split.near_duplicates must be one of keep, drop_from_eval"):
+        read_config(params)

@@ -6,9 +6,17 @@ from collections import Counter
 
 import pandas as pd
 
+from lib.prepare.near_duplicates import annotate, unmeasured
 from lib.tokens.vocabulary import Vocabulary
 
 SPLITS = ("train", "valid", "test")
+# What to do with valid / test functions that have a near-duplicate in train (lib/prepare/near_duplicates.py).
+NEAR_DUPLICATE_POLICIES = ("keep", "drop_from_eval", "drop_from_train")
+
+
+def has_official_partition(pairs: pd.DataFrame) -> bool:
+    """True when the source assigns every row to train / valid / test (CodeSearchNet's `partition`)."""
+    return bool(pairs["partition"].isin(SPLITS).all())
 
 
 def assign_splits(pairs: pd.DataFrame, seed: int, valid_fraction: float, test_fraction: float) -> pd.Series:
@@ -17,7 +25,7 @@ def assign_splits(pairs: pd.DataFrame, seed: int, valid_fraction: float, test_fr
     Files (`repo` + `path`) are shuffled with `seed` and dealt to test, then valid, until each holds its
     fraction of the rows; the rest go to train. So no file contributes functions to two splits.
     """
-    if pairs["partition"].isin(SPLITS).all():
+    if has_official_partition(pairs):
         return pairs["partition"]
     files = pairs["repo"] + "/" + pairs["path"]
     sizes = files.value_counts().sort_index()
@@ -61,6 +69,35 @@ def sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     if len(frame) <= n:
         return frame
     return frame.sample(n=n, random_state=seed).sort_index()
+
+
+def sample_splits(pools: dict[str, pd.DataFrame], sizes: dict[str, int], seed: int, policy: str,
+                  official_test: bool, removed: Counter) -> dict[str, pd.DataFrame]:
+    """The sampled splits, near-duplicates of train handled by `policy`, valid and test annotated.
+
+    valid / test get the near-duplicate columns against the sampled train split. `keep` samples as if
+    near-duplicates did not exist. `drop_from_eval` removes from the valid and test pools every function with
+    a near-duplicate in the sampled train split, before sampling them; an official test partition
+    (`official_test`) is never filtered, only annotated. `drop_from_train` samples valid and test first and
+    removes from the train pool every function that is a near-duplicate of one of them; the train rows then
+    hold their similarity to the nearest valid / test function. `removed` counts what each policy drops.
+    """
+    if policy == "drop_from_train":
+        evaluation = {name: sample(pools[name], sizes[name], seed) for name in ("valid", "test")}
+        candidates = annotate(pools["train"], pd.concat(evaluation.values()))
+        removed["train: near-duplicate of a valid or test function"] += int(candidates["near_duplicate"].sum())
+        train = sample(candidates[~candidates["near_duplicate"]], sizes["train"], seed)
+        return {"train": train, **{name: annotate(frame, train) for name, frame in evaluation.items()}}
+    train = sample(pools["train"], sizes["train"], seed)
+    result = {"train": unmeasured(train)}
+    for name in ("valid", "test"):
+        if policy == "drop_from_eval" and not (name == "test" and official_test):
+            pool = annotate(pools[name], train)
+            removed[f"{name}: near-duplicate of a train function"] += int(pool["near_duplicate"].sum())
+            result[name] = sample(pool[~pool["near_duplicate"]], sizes[name], seed)
+        else:  # annotate the sample only: the pool can be much larger
+            result[name] = annotate(sample(pools[name], sizes[name], seed), train)
+    return result
 
 
 def length_stats(frame: pd.DataFrame) -> dict:
