@@ -15,7 +15,7 @@ import torch
 from lib.common.params import ParamError, get, load_params
 from lib.decoding.prediction import DecodeConfig, generate
 from lib.models.checkpoint import CheckpointError, load_checkpoint
-from lib.models.seq2seq import MODEL_KINDS
+from lib.models.seq2seq import ATTENTION_KINDS, MODEL_KINDS
 from lib.tokens.code_tokens import detokenize
 from lib.tokens.docstrings import summarize, tokenize_summary
 
@@ -117,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail("give a non-empty docstring, as an argument or with --file")
     if args.beam is not None and args.beam < 1:
         return fail("--beam must be at least 1")
-    if args.attention and (args.model != "attn" or len(texts) != 1):
-        return fail("--attention needs --model attn and exactly one docstring")
+    if args.attention and (args.model not in ATTENTION_KINDS or len(texts) != 1):
+        return fail(f"--attention needs --model {' or '.join(ATTENTION_KINDS)} and exactly one docstring")
     try:
         checkpoint = load_checkpoint(checkpoint_path(args.models_dir, args.model), device=torch.device("cpu"))
     except CheckpointError as error:

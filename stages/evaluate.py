@@ -1,6 +1,7 @@
 """Stage `evaluate`: decode the test split with each model, score it with the retrieval baseline beside them.
 
-Writes metrics/eval.json, plots/length.csv and data/eval/ (predictions per system, examples.json).
+Writes metrics/eval.json, metrics/timings/evaluate.json, plots/length.csv and data/eval/ (predictions per system,
+examples.json).
 """
 import time
 from dataclasses import replace
@@ -29,14 +30,16 @@ from lib.evaluation.scoring import (
 )
 from lib.models.batching import collate, encode_rows
 from lib.models.checkpoint import load_checkpoint
-from lib.models.seq2seq import MODEL_KINDS
+from lib.models.seq2seq import ATTENTION_KINDS, MODEL_KINDS
 from lib.tokens.vocabulary import UNK
 
 # Each pair (a, b) asks: is a better than b?
-COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), *((m, BASELINE) for m in MODEL_KINDS))
+COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), ("copy", "attn"),
+               *((m, BASELINE) for m in MODEL_KINDS))
 SPLIT = Path("data/split")
 OUTPUT = Path("data/eval")
 METRICS = Path("metrics/eval.json")
+TIMINGS = Path("metrics/timings/evaluate.json")
 LENGTH_PLOT = Path("plots/length.csv")
 
 
@@ -57,25 +60,25 @@ def read_config(params: dict) -> dict:
 
 
 def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: dict, device) -> tuple:
+    """(predictions frame, scores, decoding seconds) of model `name` on the test split."""
     checkpoint = load_checkpoint(Path(f"models/{name}.pt"), device=device)
     model, src_vocab, tgt_vocab = checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab
     start = time.perf_counter()
     generations = generate(model, src_vocab, tgt_vocab, list(test["src"]), decode, device=device)
     seconds = time.perf_counter() - start
-    attention = [g.attention for g in generations] if name == "attn" else None
+    attention = [g.attention for g in generations] if name in ATTENTION_KINDS else None
     frame = predictions_frame(test, [g.tokens for g in generations], attention)
-    encoded = encode_rows(test, src_vocab, tgt_vocab)
-    batches = [collate(encoded[i: i + 64]) for i in range(0, len(encoded), 64)]
+    encoded = encode_rows(test, src_vocab, tgt_vocab, copy=name == "copy")
+    batches = [collate(encoded[i: i + 64], len(tgt_vocab)) for i in range(0, len(encoded), 64)]
     result = score(frame, config["short_len"])
     result["token_accuracy"] = round(teacher_forced_accuracy(model, batches, device), 4)
     result["unk_per_output"] = round(sum(count_unknowns(g.raw_tokens, UNK) for g in generations) / len(test), 3)
-    result["decode_seconds"] = round(seconds, 2)
     if decode.constrained:  # what the constraint changes, on the same model and split
         free = generate(model, src_vocab, tgt_vocab, list(test["src"]), replace(decode, constrained=False),
                         device=device)
         free_scores = score(predictions_frame(test, [g.tokens for g in free]), config["short_len"])
         result["without_constraint"] = {key: free_scores[key] for key in ("bleu", "parse_rate", "exact_match")}
-    return frame, result
+    return frame, result, seconds
 
 
 def main() -> None:
@@ -85,8 +88,10 @@ def main() -> None:
     test = pd.read_parquet(SPLIT / "test.parquet")
     train = pd.read_parquet(SPLIT / "train.parquet")
     predictions, results = {}, {}
+    timings = {"device": str(device)}
     for name in MODEL_KINDS:
-        predictions[name], results[name] = evaluate_model(name, test, decode, config, device)
+        predictions[name], results[name], seconds = evaluate_model(name, test, decode, config, device)
+        timings[f"{name}_decode_seconds"] = round(seconds, 2)
     retriever = TfidfRetriever().fit(list(train["src"]), list(train["tgt"]))
     predictions[BASELINE] = predictions_frame(test, retriever.retrieve(list(test["src"])))
     results[BASELINE] = score(predictions[BASELINE], config["short_len"])
@@ -110,6 +115,7 @@ def main() -> None:
         write_json_atomic(staging / "examples.json", examples)
     write_text_atomic(LENGTH_PLOT, length_table(predictions, config["edges"]).to_csv(index=False))
     write_json_atomic(METRICS, results)
+    write_json_atomic(TIMINGS, timings)  # apart from the metrics, so a rerun with equal results diffs nothing
     print(results_table(results))
 
 

@@ -19,7 +19,7 @@ METRICS = Path("metrics/data.json")
 
 
 def read_config(params: dict) -> dict:
-    """The checked `split` section of params.yaml."""
+    """The checked `split` section of params.yaml, and `tokenize.subwords` (the vocabularies' unit)."""
     keys = {"seed": (int, 0, None), "n_train": (int, 1, None), "n_valid": (int, 1, None),
             "n_test": (int, 1, None), "valid_fraction": (float, 0.0, 0.5), "test_fraction": (float, 0.0, 0.5),
             "src_min_freq": (int, 1, None), "tgt_min_freq": (int, 1, None),
@@ -27,6 +27,7 @@ def read_config(params: dict) -> dict:
     config = {key: get(params, f"split.{key}", kind, minimum=low, maximum=high)
               for key, (kind, low, high) in keys.items()}
     config["near_duplicates"] = get(params, "split.near_duplicates", str, choices=NEAR_DUPLICATE_POLICIES)
+    config["subwords"] = get(params, "tokenize.subwords", bool)
     return config
 
 
@@ -54,8 +55,10 @@ def main() -> None:
             raise DataError(f"the {name} split is empty; raise split.{name}_fraction or use more data")
         if len(frame) < config[f"n_{name}"]:
             print(f"warning: split.n_{name} is {config[f'n_{name}']} but only {len(frame)} rows are available")
-    src_vocab = Vocabulary.build(splits["train"]["src"], config["src_min_freq"], config["src_max_size"])
-    tgt_vocab = Vocabulary.build(splits["train"]["tgt"], config["tgt_min_freq"], config["tgt_max_size"])
+    src_vocab = Vocabulary.build(splits["train"]["src"], config["src_min_freq"], config["src_max_size"],
+                                 config["subwords"])
+    tgt_vocab = Vocabulary.build(splits["train"]["tgt"], config["tgt_min_freq"], config["tgt_max_size"],
+                                 config["subwords"])
     near_duplicates = {"policy": config["near_duplicates"],
                        **summarize({name: splits[name] for name in ("valid", "test")})}
     metrics = {

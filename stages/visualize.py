@@ -9,6 +9,7 @@ from lib.common.outputs import atomic_dir, write_json_atomic
 from lib.common.params import get, load_params
 from lib.decoding.prediction import DecodeConfig, generate
 from lib.models.checkpoint import load_checkpoint
+from lib.models.seq2seq import ATTENTION_KINDS
 from lib.study.context import Probe, StudyOutputs, build_context
 from lib.study.interpretation import RULES
 from lib.study.report import write_report
@@ -32,10 +33,15 @@ def read_config(params: dict) -> dict:
 
 
 def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
-    checkpoint = load_checkpoint(Path("models/attn.pt"), device=torch.device("cpu"))
+    """The probe docstrings decoded by each attention model."""
     sources = [tokenize_summary(summary) for summary in summaries]
-    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode)
-    return [Probe(summary, src, g.tokens, g.attention) for summary, src, g in zip(summaries, sources, generations)]
+    probes = []
+    for model in ATTENTION_KINDS:
+        checkpoint = load_checkpoint(Path(f"models/{model}.pt"), device=torch.device("cpu"))
+        generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode)
+        probes += [Probe(model, summary, src, g.tokens, g.attention)
+                   for summary, src, g in zip(summaries, sources, generations)]
+    return probes
 
 
 def main() -> None:

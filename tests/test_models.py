@@ -1,10 +1,13 @@
-"""The three models: shapes, padding, loss over real positions only, teacher forcing below 1."""
+"""The three assignment models: shapes, padding, loss over real positions only, teacher forcing below 1.
+
+The copy model's output layer has its own tests (tests/test_pointer.py)."""
 import pytest
 import torch
 
 from lib.models.batching import collate
-from lib.models.seq2seq import MODEL_KINDS, build_model, usable_cutoffs
+from lib.models.seq2seq import build_model, usable_cutoffs
 
+KINDS = ("rnn", "lstm", "attn")
 CONFIG = {"emb_dim": 8, "hidden_dim": 12, "dropout": 0.0, "num_layers": 1, "attention_dim": 10,
           "adaptive_cutoffs": []}
 PAIRS = [([5, 6, 7, 8, 2], [1, 9, 10, 11, 2]), ([5, 2], [1, 12, 13, 14, 15, 16, 2]), ([7, 8, 9, 2], [1, 9, 2])]
@@ -15,7 +18,7 @@ def model(kind, **overrides):
     return build_model(kind, 20, 30, {**CONFIG, **overrides}).eval()
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_shapes(kind):
     m = model(kind)
     batch = collate(PAIRS)
@@ -36,7 +39,7 @@ def test_shapes(kind):
     assert (step_attention is None) == (kind != "attn")
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_padding_does_not_change_encodings_of_real_tokens(kind):
     m = model(kind)
     alone = collate([PAIRS[1]])
@@ -55,7 +58,7 @@ def state_row(state, row):
     return [p[:, row] if p.dim() == 3 else p[row] for p in parts]
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("cutoffs", [[], [8, 20]])
 def test_loss_counts_only_real_positions(kind, cutoffs):
     m = model(kind, adaptive_cutoffs=cutoffs, hidden_dim=16)
@@ -71,7 +74,7 @@ def test_loss_counts_only_real_positions(kind, cutoffs):
     assert torch.equal(m.predict(features[real]), m.output_layer(features[real]).argmax(-1))
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_teacher_forcing_below_one_trains(kind):
     m = model(kind, dropout=0.1).train()
     batch = collate(PAIRS)

@@ -1,5 +1,6 @@
 """Training: parameter checks, overfitting a tiny set, determinism, the stage's outputs."""
 import copy
+import hashlib
 import json
 import subprocess
 import sys
@@ -20,7 +21,7 @@ PARAMS = {
     "train": {"emb_dim": 16, "hidden_dim": 32, "batch_size": 4, "max_epochs": 3, "patience": 2, "lr": 0.01,
               "lr_decay": 0.5, "dropout": 0.0, "clip_grad": 1.0, "teacher_forcing": 1.0, "seed": 7, "device": "cpu",
               "num_threads": 1, "bucketing": True, "adaptive_cutoffs": []},
-    "rnn": {"num_layers": 1}, "lstm": {"num_layers": 1}, "attn": {"attention_dim": 16},
+    "rnn": {"num_layers": 1}, "lstm": {"num_layers": 1}, "attn": {"attention_dim": 16}, "copy": {"attention_dim": 16},
 }
 SRC_WORDS = [f"w{i}" for i in range(10)]
 TGT_WORDS = [f"t{i}" for i in range(14)]
@@ -121,23 +122,39 @@ def write_split(root: Path, n_train=24, n_valid=8):
     return split
 
 
-def test_run_writes_checkpoint_metrics_and_plot(tmp_path):
+def test_run_writes_checkpoint_metrics_plot_and_timings(tmp_path):
     split = write_split(tmp_path)
     out = {name: tmp_path / name for name in ("models", "metrics", "plots")}
-    metrics = run(read_config(params(max_epochs=2), "attn"), split, out["models"], out["metrics"], out["plots"], progress=False)
+    returned = run(read_config(params(max_epochs=2), "attn"), split, out["models"], out["metrics"], out["plots"],
+                   progress=False)
     written = json.loads((out["metrics"] / "train_attn.json").read_text())
-    assert written == metrics
+    timings = json.loads((out["metrics"] / "timings" / "train_attn.json").read_text())
+    assert returned == {**written, **timings}
     for key in ("best_valid_loss", "best_valid_ppl", "final_train_loss", "final_valid_loss", "final_train_ppl",
-                "epochs", "best_epoch", "parameters", "wall_seconds", "seconds_per_epoch", "train_tokens_per_second",
-                "device"):
+                "epochs", "best_epoch", "parameters"):
         assert key in written
-    assert written["epochs"] == 2 and written["device"] == "cpu"
+    assert not {"wall_seconds", "seconds_per_epoch", "train_tokens_per_second", "device"} & set(written)
+    assert timings["device"] == "cpu" and len(timings["epoch_seconds"]) == 2 and timings["wall_seconds"] > 0
+    assert written["epochs"] == 2
     plot = pd.read_csv(out["plots"] / "train_attn.csv")
     assert list(plot.columns) == ["epoch", "train_loss", "valid_loss"] and list(plot["epoch"]) == [1, 2]
     checkpoint = load_checkpoint(out["models"] / "attn.pt")
     assert checkpoint.kind == "attn" and checkpoint.epoch == written["best_epoch"]
     assert checkpoint.train_state["history"][0]["train_loss"] == plot["train_loss"][0]
     assert sorted(p.name for p in tmp_path.rglob(".*")) == []  # no temporary files left
+
+
+def test_the_same_weights_give_byte_identical_checkpoints_and_metrics(tmp_path):
+    """Nothing run-dependent (clock, paths) is saved, so a retrain with the same result reruns nothing downstream."""
+    split = write_split(tmp_path)
+    digests = []
+    for attempt in ("a", "b"):
+        out = tmp_path / attempt
+        run(read_config(params(max_epochs=2), "copy"), split, out / "models", out / "metrics", out / "plots",
+            progress=False)
+        digests.append([hashlib.md5((out / name).read_bytes()).hexdigest()
+                        for name in ("models/copy.pt", "metrics/train_copy.json", "plots/train_copy.csv")])
+    assert digests[0] == digests[1]
 
 
 def test_stage_reports_bad_params_in_one_line_and_writes_nothing(tmp_path):

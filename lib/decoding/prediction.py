@@ -10,7 +10,8 @@ from lib.common.params import get
 from lib.decoding.constraints import SyntaxConstraint
 from lib.decoding.search import beam_search, greedy_decode
 from lib.decoding.unknowns import replace_unknowns
-from lib.models.batching import encode_source
+from lib.models.batching import encode_copy, encode_source
+from lib.tokens.subwords import join_pieces, split_tokens
 from lib.tokens.vocabulary import UNK
 
 
@@ -39,9 +40,11 @@ class DecodeConfig:
 class Generation:
     """One decoded output.
 
-    tokens:     the code tokens, UNKs replaced when the config says so
+    tokens:     the code tokens (sub-words joined back), UNKs replaced when the config says so
     raw_tokens: the tokens as decoded (may hold UNK)
-    attention:  [len(tokens), len(src) + 1] weights over the docstring tokens and the source EOS (attn), or None
+    attention:  [len(tokens), len(src) + 1] weights over the docstring tokens and the source EOS (attention
+                models), or None; with sub-words, a token's row is the mean of its pieces' rows and a word's
+                column the sum of its pieces' columns
     score:      the log-probability the search assigned
     """
 
@@ -55,16 +58,39 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
              device="cpu", batch_size: int = 64) -> list[Generation]:
     """Decode every docstring in `sources` (token lists) in batches."""
     src_ids = [encode_source(tokens, src_vocab) for tokens in sources]
+    copy_ids = [encode_copy(tokens, tgt_vocab)[0] for tokens in sources] if model.copy_gate is not None else None
     constraint = SyntaxConstraint(tgt_vocab, max_len=config.max_len) if config.constrained else None
+    search = dict(max_len=config.max_len, batch_size=batch_size, device=device, constraint=constraint,
+                  copy_sources=copy_ids)
     if config.beam_size == 1:
-        hypotheses = greedy_decode(model, src_ids, max_len=config.max_len, batch_size=batch_size, device=device,
-                                   constraint=constraint)
+        hypotheses = greedy_decode(model, src_ids, **search)
     else:
         hypotheses = beam_search(model, src_ids, beam_size=config.beam_size, length_penalty=config.length_penalty,
-                                 max_len=config.max_len, batch_size=batch_size, device=device, constraint=constraint)
+                                 **search)
     generations = []
     for source, hypothesis in zip(sources, hypotheses):
-        raw = [tgt_vocab.itos[index] for index in hypothesis.ids]
-        tokens = replace_unknowns(raw, list(source), hypothesis.attention, unk=UNK) if config.replace_unk else raw
-        generations.append(Generation(tokens, raw, hypothesis.attention, float(hypothesis.score)))
+        source_pieces, owner = (split_tokens(source) if tgt_vocab.subwords
+                                else (list(source), list(range(len(source)))))
+        pieces = [tgt_vocab.itos[i] if i < len(tgt_vocab) else source_pieces[i - len(tgt_vocab)]
+                  for i in hypothesis.ids]
+        raw, groups = join_pieces(pieces) if tgt_vocab.subwords else (pieces, [[i] for i in range(len(pieces))])
+        attention = whole_token_attention(hypothesis.attention, groups, owner, len(source))
+        tokens = replace_unknowns(raw, list(source), attention, unk=UNK) if config.replace_unk else raw
+        generations.append(Generation(tokens, raw, attention, float(hypothesis.score)))
     return generations
+
+
+def whole_token_attention(attention: np.ndarray | None, groups: Sequence[Sequence[int]], owner: Sequence[int],
+                          n_words: int) -> np.ndarray | None:
+    """Piece attention [n_pieces, n_src_pieces + 1] -> token attention [len(groups), n_words + 1].
+
+    Row i is the mean of the rows of token i's pieces (`groups[i]`); column w the sum of the columns of word
+    w's pieces (`owner[j]` is source piece j's word); the last column (source EOS) stays as it is.
+    """
+    if attention is None:
+        return None
+    columns = np.zeros((attention.shape[1], n_words + 1), dtype=attention.dtype)  # [n_src_pieces + 1, n_words + 1]
+    columns[np.arange(len(owner)), owner] = 1.0
+    columns[len(owner):, n_words] = 1.0  # the source EOS
+    rows = np.stack([attention[group].mean(0) for group in groups]) if groups else attention[:0]
+    return rows @ columns

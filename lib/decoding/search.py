@@ -10,6 +10,10 @@ A model used here provides (see lib/models/seq2seq.py):
     reorder(encoded, state, index [n]) -> (encoded, state)      rows `index` of both
     reorder_state(state, index [n]) -> state
 
+The copy model also needs `copy_sources` (each source in the extended target space, as
+`lib.models.batching.encode_copy` makes them); its hypotheses may hold extended ids (>= the vocabulary size:
+id V + j copies source position j).
+
 `constraint` (optional, e.g. lib.decoding.constraints.SyntaxConstraint) masks tokens per partial output:
     initial() -> cstate; forbidden_batch([cstate]) -> [n, vocab] bool; advance(cstate, token_id) -> cstate
 """
@@ -22,7 +26,7 @@ import numpy as np
 import torch
 
 from lib.models.batching import make_source_batches
-from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID
+from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 
 NEG_INF = float("-inf")
 
@@ -56,8 +60,16 @@ def _mask(log_probs: torch.Tensor, cstates, constraint) -> torch.Tensor:
     log_probs[:, BOS_ID] = NEG_INF
     if constraint is not None:
         forbidden = constraint.forbidden_batch(cstates).to(log_probs.device)
+        extra = log_probs.size(1) - forbidden.size(1)
+        if extra > 0:  # a copied word may go wherever an unknown name may
+            forbidden = torch.cat((forbidden, forbidden[:, UNK_ID:UNK_ID + 1].expand(-1, extra)), dim=1)
         log_probs = log_probs.masked_fill(forbidden, NEG_INF)
     return log_probs
+
+
+def _advance(constraint, cstate, token: int, vocab_size: int | None):
+    """The constraint's state after `token`; a copied (extended, >= vocab_size) id counts as an unknown name."""
+    return constraint.advance(cstate, UNK_ID if vocab_size is not None and token >= vocab_size else token)
 
 
 def _attention(rows: list[torch.Tensor] | None, src_len: int) -> np.ndarray | None:
@@ -70,16 +82,18 @@ def _attention(rows: list[torch.Tensor] | None, src_len: int) -> np.ndarray | No
 
 @torch.no_grad()
 def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_size: int = 64,
-                  device: torch.device | str = "cpu", constraint=None) -> list[Hypothesis]:
+                  device: torch.device | str = "cpu", constraint=None,
+                  copy_sources: Sequence[Sequence[int]] | None = None) -> list[Hypothesis]:
     """The most likely next token at every step, for whole batches at once; a batch stops when every
     sequence has emitted EOS or after `max_len` steps. Returns one Hypothesis per source, in order."""
     if max_len < 1:
         raise ValueError("max_len must be >= 1")
     model.eval()
+    vocab_size = getattr(model, "tgt_vocab_size", None)
     results: list[Hypothesis | None] = [None] * len(src)
-    for indices, batch in make_source_batches(src, batch_size):
+    for indices, batch in make_source_batches(src, batch_size, copy_sources):
         batch = batch.to(device)
-        encoded = model.encode(batch.src, batch.src_lengths)
+        encoded = model.encode(batch.src, batch.src_lengths, batch.src_copy)
         state = model.init_decoder_state(encoded)
         size = batch.size
         prev = torch.full((size,), BOS_ID, dtype=torch.long, device=batch.src.device)
@@ -98,7 +112,7 @@ def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_
                 attentions.append(attention)
             finished = finished | (token == EOS_ID)
             if constraint is not None:
-                cstates = [cs if t in (EOS_ID, PAD_ID) else constraint.advance(cs, t)
+                cstates = [cs if t in (EOS_ID, PAD_ID) else _advance(constraint, cs, t, vocab_size)
                            for cs, t in zip(cstates, token.tolist())]
             if bool(finished.all()):
                 break
@@ -117,7 +131,7 @@ def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_
 @torch.no_grad()
 def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_penalty: float = 1.0,
                 max_len: int = 80, batch_size: int = 64, device: torch.device | str = "cpu",
-                constraint=None) -> list[Hypothesis]:
+                constraint=None, copy_sources: Sequence[Sequence[int]] | None = None) -> list[Hypothesis]:
     """Batched beam search: `beam_size` hypotheses per source, expanded together for a whole batch.
 
     At each step the best 2 * beam_size continuations of a source are ranked; those ending in EOS among the
@@ -129,13 +143,14 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
     if beam_size < 1 or max_len < 1:
         raise ValueError("beam_size and max_len must be >= 1")
     model.eval()
+    vocab_size = getattr(model, "tgt_vocab_size", None)
     k = beam_size
     results: list[Hypothesis | None] = [None] * len(src)
-    for indices, batch in make_source_batches(src, max(1, batch_size // k) if k > 1 else batch_size):
+    for indices, batch in make_source_batches(src, max(1, batch_size // k) if k > 1 else batch_size, copy_sources):
         batch = batch.to(device)
         dev = batch.src.device
         size = batch.size
-        encoded = model.encode(batch.src, batch.src_lengths)
+        encoded = model.encode(batch.src, batch.src_lengths, batch.src_copy)
         state = model.init_decoder_state(encoded)
         expand = torch.arange(size, device=dev).repeat_interleave(k)  # [size * k]
         encoded, state = model.reorder(encoded, state, expand)
@@ -184,7 +199,8 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
                 step_attn = attention[rows].unsqueeze(1)
                 attn_hist = step_attn if attn_hist is None else torch.cat((attn_hist[rows], step_attn), dim=1)
             if constraint is not None:
-                cstates = [constraint.advance(cstates[r], t) for r, t in zip(rows.tolist(), next_token.tolist())]
+                cstates = [_advance(constraint, cstates[r], t, vocab_size)
+                           for r, t in zip(rows.tolist(), next_token.tolist())]
             prev = next_token
         for b in range(size):
             if not done[b]:  # cut at max_len: the open beams compete as they are

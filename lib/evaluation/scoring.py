@@ -102,10 +102,9 @@ def teacher_forced_accuracy(model, batches: Sequence[Batch], device) -> float:
     correct = total = 0
     for batch in batches:
         batch = batch.to(device)
-        features, _ = model(batch.src, batch.src_lengths, batch.tgt_in)
         real = batch.tgt_out != PAD_ID
         gold = batch.tgt_out[real]
-        predicted = model.predict(features[real])
+        predicted = model.teacher_forced_predictions(batch)
         correct += int(((predicted == gold) & (gold != UNK_ID)).sum())
         total += int(real.sum())
     return correct / total if total else float("nan")

@@ -5,6 +5,10 @@ Convention used by training *and* decoding (one helper, so evaluation cannot get
 - source ids = the summary's token ids followed by EOS (no BOS): ``encode_source``;
 - target ids = BOS + the code's token ids + EOS: ``encode_target``. The decoder reads
   ``tgt[:-1]`` (BOS ...) and predicts ``tgt[1:]`` (... EOS).
+- for the copy model, ``encode_copy`` adds the source's ids in the *extended* target space: a source piece
+  in the target vocabulary has its target id, any other the id ``len(tgt_vocab) + j`` for the first
+  position j where it occurs; targets that are out of the vocabulary but in the source get that id
+  instead of UNK, so the pointer can be trained to copy them. Decoder inputs never hold extended ids.
 
 Batches are batch-first: ``src`` is [batch, src_len], ``tgt_in`` / ``tgt_out`` are [batch, tgt_len].
 """
@@ -16,7 +20,9 @@ from dataclasses import dataclass
 
 import torch
 
-from lib.tokens.vocabulary import EOS_ID, PAD_ID, Vocabulary
+from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocabulary
+
+Example = tuple  # (source ids, target ids) or, for the copy model, (source ids, target ids, copy ids)
 
 
 def encode_source(tokens: Sequence[str], src_vocab: Vocabulary) -> list[int]:
@@ -36,11 +42,36 @@ def encode_pair(
     return encode_source(src_tokens, src_vocab), encode_target(tgt_tokens, tgt_vocab)
 
 
-def encode_rows(rows, src_vocab: Vocabulary, tgt_vocab: Vocabulary) -> list[tuple[list[int], list[int]]]:
-    """``encode_pair`` over a DataFrame with list columns ``src`` and ``tgt`` (or an iterable of pairs)."""
+def encode_copy(src_tokens: Sequence[str], tgt_vocab: Vocabulary,
+                tgt_tokens: Sequence[str] | None = None) -> tuple[list[int], list[int] | None]:
+    """(copy ids of the source pieces + PAD for the source EOS, extended target ids BOS ... EOS or None); see
+    the module docstring."""
+    pieces = tgt_vocab.pieces(list(src_tokens))
+    first = {}
+    for position, piece in enumerate(pieces):
+        first.setdefault(piece, position)
+    extended = lambda piece: tgt_vocab.stoi.get(piece, len(tgt_vocab) + first[piece])  # noqa: E731
+    copy_ids = [extended(piece) for piece in pieces] + [PAD_ID]  # the source EOS is not a word to copy
+    if tgt_tokens is None:
+        return copy_ids, None
+    targets = [tgt_vocab.stoi[p] if p in tgt_vocab else extended(p) if p in first else UNK_ID
+               for p in tgt_vocab.pieces(list(tgt_tokens))]
+    return copy_ids, [BOS_ID, *targets, EOS_ID]
+
+
+def encode_rows(rows, src_vocab: Vocabulary, tgt_vocab: Vocabulary, copy: bool = False) -> list[Example]:
+    """``encode_pair`` over a DataFrame with list columns ``src`` and ``tgt`` (or an iterable of pairs);
+    with ``copy``, (source ids, extended target ids, copy ids) triples (``encode_copy``)."""
     if hasattr(rows, "columns"):
         rows = zip(rows["src"], rows["tgt"])
-    return [encode_pair(list(s), list(t), src_vocab, tgt_vocab) for s, t in rows]
+    examples = []
+    for s, t in rows:
+        if copy:
+            copy_ids, targets = encode_copy(s, tgt_vocab, t)
+            examples.append((encode_source(s, src_vocab), targets, copy_ids))
+        else:
+            examples.append(encode_pair(list(s), list(t), src_vocab, tgt_vocab))
+    return examples
 
 
 @dataclass
@@ -50,8 +81,9 @@ class Batch:
     src:         [batch, src_len] long, PAD after each sequence
     src_lengths: [batch] long (on CPU, as pack_padded_sequence wants it)
     tgt_in:      [batch, tgt_len] long, BOS + ids (decoder input), or None for source-only batches
-    tgt_out:     [batch, tgt_len] long, ids + EOS (what is predicted), PAD elsewhere
+    tgt_out:     [batch, tgt_len] long, ids + EOS (what is predicted), PAD elsewhere; extended ids for copy
     n_tokens:    number of real (non-pad) positions of tgt_out
+    src_copy:    [batch, src_len] long, the source in the extended target space (copy model), or None
     """
 
     src: torch.Tensor
@@ -59,10 +91,12 @@ class Batch:
     tgt_in: torch.Tensor | None = None
     tgt_out: torch.Tensor | None = None
     n_tokens: int = 0
+    src_copy: torch.Tensor | None = None
 
     def to(self, device: torch.device | str) -> Batch:
         move = lambda t: None if t is None else t.to(device, non_blocking=True)  # noqa: E731
-        return Batch(move(self.src), self.src_lengths, move(self.tgt_in), move(self.tgt_out), self.n_tokens)
+        return Batch(move(self.src), self.src_lengths, move(self.tgt_in), move(self.tgt_out), self.n_tokens,
+                     move(self.src_copy))
 
     @property
     def size(self) -> int:
@@ -80,16 +114,22 @@ def pad(sequences: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]
     return out, lengths
 
 
-def collate(examples: Sequence[tuple[Sequence[int], Sequence[int]]]) -> Batch:
-    """(source ids, target ids) pairs, targets as BOS ... EOS, to a Batch."""
-    src, src_lengths = pad([s for s, _ in examples])
-    tgt, _ = pad([t for _, t in examples])
+def collate(examples: Sequence[Example], tgt_vocab_size: int | None = None) -> Batch:
+    """(source ids, target ids[, copy ids]) examples, targets as BOS ... EOS, to a Batch.
+
+    Extended target ids (>= `tgt_vocab_size`, copy examples only) are UNK in the decoder input.
+    """
+    src, src_lengths = pad([example[0] for example in examples])
+    tgt, _ = pad([example[1] for example in examples])
     if tgt.size(1) < 2:
         raise ValueError("collate: a target needs at least BOS and EOS")
     tgt_in, tgt_out = tgt[:, :-1].clone(), tgt[:, 1:].clone()
     tgt_in[tgt_in == EOS_ID] = PAD_ID  # the final EOS is never an input
+    if tgt_vocab_size is not None:
+        tgt_in[tgt_in >= tgt_vocab_size] = UNK_ID
     n_tokens = int((tgt_out != PAD_ID).sum())
-    return Batch(src, src_lengths, tgt_in, tgt_out, n_tokens)
+    src_copy = pad([example[2] for example in examples])[0] if len(examples[0]) > 2 else None
+    return Batch(src, src_lengths, tgt_in, tgt_out, n_tokens, src_copy)
 
 
 def batch_indices(
@@ -121,22 +161,27 @@ def batch_indices(
 
 
 def make_batches(
-    examples: Sequence[tuple[Sequence[int], Sequence[int]]],
+    examples: Sequence[Example],
     batch_size: int,
     shuffle: bool = False,
     bucketing: bool = True,
     seed: int = 0,
+    tgt_vocab_size: int | None = None,
 ) -> Iterator[Batch]:
-    """Batches of encoded (source, target) pairs; bucketed by target length (then source length)."""
-    lengths = [len(t) * 1000 + len(s) for s, t in examples]
+    """Batches of encoded examples; bucketed by target length (then source length). `tgt_vocab_size`: see
+    `collate` (needed when the targets hold extended copy ids)."""
+    lengths = [len(example[1]) * 1000 + len(example[0]) for example in examples]
     for indices in batch_indices(lengths, batch_size, shuffle, bucketing, seed):
-        yield collate([examples[i] for i in indices])
+        yield collate([examples[i] for i in indices], tgt_vocab_size)
 
 
-def make_source_batches(sources: Sequence[Sequence[int]], batch_size: int) -> Iterator[tuple[list[int], Batch]]:
-    """Source-only batches for decoding, sorted by length; yields (original indices, Batch)."""
+def make_source_batches(sources: Sequence[Sequence[int]], batch_size: int,
+                        copy_sources: Sequence[Sequence[int]] | None = None) -> Iterator[tuple[list[int], Batch]]:
+    """Source-only batches for decoding, sorted by length; yields (original indices, Batch). `copy_sources`
+    (the copy model's extended ids of each source, `encode_copy`) fill `Batch.src_copy`."""
     order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
     for start in range(0, len(order), batch_size):
         indices = order[start : start + batch_size]
         src, lengths = pad([sources[i] for i in indices])
-        yield indices, Batch(src, lengths)
+        src_copy = None if copy_sources is None else pad([copy_sources[i] for i in indices])[0]
+        yield indices, Batch(src, lengths, src_copy=src_copy)

@@ -47,6 +47,7 @@ def checkpoint_payload(model: Seq2Seq, config: dict, src_vocab: Vocabulary, tgt_
         "config": dict(config),
         "src_vocab": list(src_vocab.itos),
         "tgt_vocab": list(tgt_vocab.itos),
+        "subwords": src_vocab.subwords,
         "epoch": int(epoch),
         "metrics": dict(metrics),
         "model_state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
@@ -87,7 +88,8 @@ def load_checkpoint(path: Path | str, device: torch.device | str = "cpu") -> Che
     if payload["kind"] not in MODEL_KINDS:
         raise CheckpointError(f"checkpoint {path} has unknown model kind {payload['kind']!r}: {hint}")
     try:
-        src_vocab, tgt_vocab = Vocabulary(payload["src_vocab"]), Vocabulary(payload["tgt_vocab"])
+        subwords = bool(payload.get("subwords", False))
+        src_vocab, tgt_vocab = Vocabulary(payload["src_vocab"], subwords), Vocabulary(payload["tgt_vocab"], subwords)
         model = build_model(payload["kind"], len(src_vocab), len(tgt_vocab), payload["architecture"])
         model.load_state_dict(payload["model_state"])
     except (ValueError, KeyError, RuntimeError) as error:

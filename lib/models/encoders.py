@@ -20,18 +20,20 @@ class EncoderOutput:
     mask:      [batch, src_len] bool, True at real source positions
     state:     final state, see RecurrentEncoder
     proj_keys: [batch, src_len, attention_dim] or None (attention only: keys projected once per sequence)
+    src_copy:  [batch, src_len] long or None (copy model: the source in the extended target space)
     """
 
     outputs: torch.Tensor
     mask: torch.Tensor
     state: object
     proj_keys: torch.Tensor | None = None
+    src_copy: torch.Tensor | None = None
 
     def index_select(self, index: torch.Tensor) -> EncoderOutput:
         """The rows `index` [n] of the batch (beam search repeats and reorders them); drops `state`."""
         pick = lambda t: None if t is None else t.index_select(0, index)  # noqa: E731
         return replace(self, outputs=pick(self.outputs), mask=pick(self.mask), state=None,
-                       proj_keys=pick(self.proj_keys))
+                       proj_keys=pick(self.proj_keys), src_copy=pick(self.src_copy))
 
 
 class RecurrentEncoder(nn.Module):

@@ -3,6 +3,7 @@
 - ``rnn``:  tanh-RNN encoder -> tanh-RNN decoder, initialised with the encoder's final hidden state.
 - ``lstm``: the same with LSTMs (final hidden and cell state).
 - ``attn``: bidirectional LSTM encoder -> bridge -> LSTM decoder with Bahdanau attention and input feeding.
+- ``copy``: ``attn`` plus a pointer-generator output (lib/models/pointer.py).
 
 Shapes are batch-first: src [batch, src_len], tgt [batch, tgt_len]; see lib/models/batching.py for what the ids are.
 """
@@ -15,14 +16,17 @@ from torch import nn
 from lib.models.batching import Batch
 from lib.models.decoders import AttentionDecoder, RecurrentDecoder
 from lib.models.encoders import EncoderOutput, RecurrentEncoder
-from lib.tokens.vocabulary import PAD_ID
+from lib.models.pointer import CopyGate, mixture_log_likelihood, mixture_log_probs
+from lib.tokens.vocabulary import PAD_ID, UNK_ID
 
-MODEL_KINDS = ("rnn", "lstm", "attn")
+MODEL_KINDS = ("rnn", "lstm", "attn", "copy")
+ATTENTION_KINDS = ("attn", "copy")
 # The hyperparameters that define a model's architecture (checkpoints store them).
 ARCH_KEYS = {
     "rnn": ("emb_dim", "hidden_dim", "dropout", "adaptive_cutoffs", "num_layers"),
     "lstm": ("emb_dim", "hidden_dim", "dropout", "adaptive_cutoffs", "num_layers"),
     "attn": ("emb_dim", "hidden_dim", "dropout", "adaptive_cutoffs", "attention_dim"),
+    "copy": ("emb_dim", "hidden_dim", "dropout", "adaptive_cutoffs", "attention_dim"),
 }
 
 
@@ -41,6 +45,12 @@ class AdaptiveSoftmax(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.asm.log_prob(features)
+
+    def gold_log_probs(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """log P_vocab(targets [n]) under features [n, hidden]: [n] (adaptive: only the targets' clusters)."""
+        if self.adaptive:
+            return self.output_layer.asm(features, targets).output
+        return torch.log_softmax(self.output_layer(features), dim=-1).gather(1, targets.unsqueeze(1)).squeeze(1)
 
     def nll(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return -self.asm(features, targets).output.sum()
@@ -71,6 +81,7 @@ class Seq2Seq(nn.Module):
         else:
             self.output_layer = nn.Linear(decoder.output_dim, tgt_vocab_size)
         self.adaptive = bool(cutoffs)
+        self.copy_gate = CopyGate(decoder.output_dim) if kind == "copy" else None
 
     def log_probs(self, features: torch.Tensor) -> torch.Tensor:
         """features [n, hidden] -> log-probabilities [n, vocab]."""
@@ -84,17 +95,25 @@ class Seq2Seq(nn.Module):
             return self.output_layer.predict(features)
         return self.output_layer(features).argmax(-1)
 
+    def gold_log_probs(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """log P_vocab(targets [n]) under features [n, hidden]: [n] (adaptive: only the targets' clusters)."""
+        if self.adaptive:
+            return self.output_layer.asm(features, targets).output
+        return torch.log_softmax(self.output_layer(features), dim=-1).gather(1, targets.unsqueeze(1)).squeeze(1)
+
     def nll(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Summed negative log-likelihood of targets [n] under features [n, hidden]."""
         if self.adaptive:
             return self.output_layer.nll(features, targets)
         return F.cross_entropy(self.output_layer(features), targets, reduction="sum")
 
-    def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> EncoderOutput:
-        """src [batch, src_len], src_lengths [batch] -> EncoderOutput (outputs [batch, src_len, enc_dim])."""
+    def encode(self, src: torch.Tensor, src_lengths: torch.Tensor, src_copy: torch.Tensor | None = None
+               ) -> EncoderOutput:
+        """src [batch, src_len], src_lengths [batch] -> EncoderOutput (outputs [batch, src_len, enc_dim]);
+        `src_copy` [batch, src_len] is kept for the copy model's output layer."""
         outputs, state = self.encoder(src, src_lengths)
         mask = src != PAD_ID  # [batch, src_len]
-        encoded = EncoderOutput(outputs, mask, state)
+        encoded = EncoderOutput(outputs, mask, state, src_copy=src_copy)
         if isinstance(self.decoder, AttentionDecoder):
             encoded = self.decoder.prepare(encoded)
         return encoded
@@ -111,21 +130,48 @@ class Seq2Seq(nn.Module):
         The decoder features are gathered at the non-pad positions of tgt_out and projected to the
         vocabulary once per batch: [n_tokens, hidden] -> [n_tokens, vocab].
         """
-        features, _ = self(batch.src, batch.src_lengths, batch.tgt_in, teacher_forcing)
+        features, attention = self(batch.src, batch.src_lengths, batch.tgt_in, teacher_forcing)
         if features.shape[:2] != batch.tgt_out.shape:
             raise ValueError(f"loss: features {tuple(features.shape)} do not match "
                              f"tgt_out {tuple(batch.tgt_out.shape)}")
         real = batch.tgt_out != PAD_ID  # [batch, tgt_len]
-        return self.nll(features[real], batch.tgt_out[real])  # features[real]: [n_tokens, hidden]
+        targets = batch.tgt_out[real]  # [n_tokens]
+        extended = targets >= self.tgt_vocab_size  # copy targets outside the vocabulary
+        in_vocab = targets.masked_fill(extended, UNK_ID)
+        if self.copy_gate is None:
+            return self.nll(features[real], in_vocab)  # features[real]: [n_tokens, hidden]
+        features = features[real]
+        src_copy = batch.src_copy.unsqueeze(1).expand(-1, real.size(1), -1)[real]  # [n_tokens, src_len]
+        vocab_log_prob = self.gold_log_probs(features, in_vocab).masked_fill(extended, float("-inf"))
+        return -mixture_log_likelihood(vocab_log_prob, self.copy_gate(features), attention[real], src_copy,
+                                       targets).sum()
+
+    @torch.no_grad()
+    def teacher_forced_predictions(self, batch: Batch) -> torch.Tensor:
+        """The most likely id at each real target position given the gold prefix: [n_tokens] (the copy model:
+        over the extended vocabulary, comparable with its extended gold ids)."""
+        features, attention = self(batch.src, batch.src_lengths, batch.tgt_in)
+        real = batch.tgt_out != PAD_ID
+        if self.copy_gate is None:
+            return self.predict(features[real])
+        src_copy = batch.src_copy.unsqueeze(1).expand(-1, real.size(1), -1)[real]
+        return mixture_log_probs(self.log_probs(features[real]), self.copy_gate(features[real]), attention[real],
+                                 src_copy).argmax(-1)
 
     # -- step-wise decoding (lib/decoding/search.py) ---------------------------------------------------------------
     def init_decoder_state(self, encoded: EncoderOutput):
         return self.decoder.init_state(encoded)
 
     def decode_step(self, encoded: EncoderOutput, state, prev: torch.Tensor):
-        """prev [batch] ids -> (log_probs [batch, vocab], state, attention [batch, src_len] or None)."""
+        """prev [batch] ids -> (log_probs [batch, vocab], state, attention [batch, src_len] or None).
+
+        For the copy model the log-probabilities cover the extended vocabulary, [batch, vocab + src_len]."""
+        prev = prev.masked_fill(prev >= self.tgt_vocab_size, UNK_ID)  # a copied word is read back as UNK
         features, state, attention = self.decoder.step(prev, state, encoded)
-        return self.log_probs(features), state, attention
+        log_probs = self.log_probs(features)
+        if self.copy_gate is not None:  # [batch, V + src_len]
+            log_probs = mixture_log_probs(log_probs, self.copy_gate(features), attention, encoded.src_copy)
+        return log_probs, state, attention
 
     def reorder(self, encoded: EncoderOutput, state, index: torch.Tensor):
         """Select (and repeat) batch rows `index` [n] of the encoder output and the decoder state."""
@@ -156,7 +202,7 @@ def build_model(kind: str, src_vocab_size: int, tgt_vocab_size: int, config: dic
     if missing:
         raise ValueError(f"build_model({kind}): missing {missing}")
     emb, hid, dropout = int(config["emb_dim"]), int(config["hidden_dim"]), float(config["dropout"])
-    if kind == "attn":
+    if kind in ATTENTION_KINDS:
         encoder = RecurrentEncoder("lstm", src_vocab_size, emb, hid, 1, dropout, bidirectional=True)
         decoder = AttentionDecoder(tgt_vocab_size, emb, hid, encoder.output_dim, 2 * hid,
                                    int(config["attention_dim"]), dropout)

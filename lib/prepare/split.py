@@ -110,4 +110,10 @@ def length_stats(frame: pd.DataFrame) -> dict:
 
 
 def oov_rates(frame: pd.DataFrame, src_vocab: Vocabulary, tgt_vocab: Vocabulary) -> dict:
-    return {"src": round(src_vocab.oov_rate(frame["src"]), 4), "tgt": round(tgt_vocab.oov_rate(frame["tgt"]), 4)}
+    """Out-of-vocabulary shares of what the models read (`src`, `tgt`: tokens or sub-word pieces) and of whole
+    code tokens (`tgt_tokens`: a token a model cannot write from its vocabulary, i.e. one with an unknown
+    piece; comparable across `tokenize.subwords`)."""
+    tokens = [token for sequence in frame["tgt"] for token in sequence]
+    unwritable = sum(any(piece not in tgt_vocab for piece in tgt_vocab.pieces([token])) for token in tokens)
+    return {"src": round(src_vocab.oov_rate(frame["src"]), 4), "tgt": round(tgt_vocab.oov_rate(frame["tgt"]), 4),
+            "tgt_tokens": round(unwritable / max(len(tokens), 1), 4)}

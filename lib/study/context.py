@@ -42,8 +42,9 @@ class StudyOutputs:
 
 @dataclass(frozen=True)
 class Probe:
-    """A docstring of the user's, decoded by the attention model."""
+    """A docstring of the user's, decoded by an attention model (`model`: attn or copy)."""
 
+    model: str
     summary: str
     src: list[str]
     tokens: list[str]
@@ -59,7 +60,8 @@ def attention_figures(predictions: pd.DataFrame, probes: Sequence[Probe], rule: 
     chosen = interpretation.choose_examples(predictions, rule=rule)
     items = [(f"test, {row.choice} docstring: {row.summary}", row.attention, list(row.src), list(row.hypothesis))
              for row in chosen.itertuples()]
-    items += [(f"probe: {probe.summary}", probe.attention, probe.src, probe.tokens) for probe in probes]
+    items += [(f"probe ({probe.model}): {probe.summary}", probe.attention, probe.src, probe.tokens)
+              for probe in probes]
     figures, strongest = [], []
     for index, (caption, weights, src, tokens) in enumerate(items):
         path = plotting.attention_heatmap(weights, src, tokens, folder / f"attention_{index}_{slug(caption)}.png",
@@ -77,7 +79,7 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mappin
     probe_word, targets = config["probe_word"], tuple(config["probe_targets"])
     probe_results = [interpretation.probe_corpus(examples, probe_word, targets) | {"scope": "test split"}]
     probe_results += [interpretation.probe_attention(p.attention, p.src, p.tokens, probe_word, targets)
-                      | {"scope": f"probe: {p.summary}"} for p in probes]
+                      | {"scope": f"probe ({p.model}): {p.summary}"} for p in probes]
     attention, strongest = attention_figures(attn, probes, config["heatmap_rule"], figure_folder)
     figures = {
         "loss": str(plotting.plot_loss_curves(outputs.curves, figure_folder / "loss.png")),

@@ -22,11 +22,12 @@ from lib.evaluation.scoring import in_system_order  # noqa: E402
 from lib.study.interpretation import with_eos  # noqa: E402
 
 # One colour per system in every figure, so a reader matches them across figures.
-COLORS = {"rnn": "tab:blue", "lstm": "tab:orange", "attn": "tab:green", "retrieval": "tab:gray"}
+COLORS = {"rnn": "tab:blue", "lstm": "tab:orange", "attn": "tab:green", "copy": "tab:purple", "retrieval": "tab:gray"}
 # Layout tokens as one-character glyphs (DejaVu Sans, matplotlib's default font, has them).
 # Fixed colour per error class (green = correct), whatever classes a system has.
 CLASS_COLORS = {"correct": "tab:green", "indentation_error": "tab:red", "syntax_error": "tab:orange",
-                "wrong_operator": "tab:purple", "wrong_variable": "tab:blue", "other_mismatch": "tab:gray"}
+                "wrong_operator": "tab:purple", "wrong_variable": "tab:blue", "other_mismatch": "tab:gray",
+                "unrelated": "tab:brown"}
 LAYOUT_GLYPHS = {"<NEWLINE>": "⏎", "<INDENT>": "→", "<DEDENT>": "←"}
 DPI = 150
 

@@ -1,9 +1,12 @@
 """Training one model: parameter checks, the epoch loop with early stopping, and the stage's outputs.
 
 Outputs of a run (all written at the end, each atomically, so a failed run leaves nothing half-written):
-  models/<kind>.pt            best checkpoint by validation loss (lib/models/checkpoint.py)
-  metrics/train_<kind>.json   best and final losses / perplexities, epochs, timing, throughput, device
-  plots/train_<kind>.csv      epoch, train_loss, valid_loss
+  models/<kind>.pt                  best checkpoint by validation loss (lib/models/checkpoint.py)
+  metrics/train_<kind>.json         best and final losses / perplexities, epochs, parameters
+  plots/train_<kind>.csv            epoch, train_loss, valid_loss
+  metrics/timings/train_<kind>.json wall time, s/epoch, throughput, device, threads
+Timings live apart from the rest, so identical weights give byte-identical checkpoints and metrics: nothing
+downstream reruns and `dvc metrics diff` shows no change when only the clock differs.
 """
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ MODEL_KEYS = {
     "rnn": (("num_layers", int, {"minimum": 1, "maximum": 4}),),
     "lstm": (("num_layers", int, {"minimum": 1, "maximum": 4}),),
     "attn": (("attention_dim", int, {"minimum": 1}),),
+    "copy": (("attention_dim", int, {"minimum": 1}),),
 }
 
 
@@ -73,25 +77,27 @@ def read_config(params: Mapping, kind: str) -> dict:
     return config
 
 
-def load_split(split_dir: Path | str, name: str, src_vocab: Vocabulary, tgt_vocab: Vocabulary) -> list[Example]:
-    """Encoded (source ids, target ids) pairs of data/split/<name>.parquet (see lib.models.batching)."""
+def load_split(split_dir: Path | str, name: str, src_vocab: Vocabulary, tgt_vocab: Vocabulary,
+               copy: bool = False) -> list[Example]:
+    """Encoded examples of data/split/<name>.parquet (see lib.models.batching; `copy`: with copy ids)."""
     path = Path(split_dir) / f"{name}.parquet"
     if not path.is_file():
         raise DataError(f"{path} not found: run `dvc repro split` first")
     frame = pd.read_parquet(path, columns=["src", "tgt"])
     if frame.empty:
         raise DataError(f"{path} has no rows: relax the split/tokenize params")
-    return encode_rows(frame, src_vocab, tgt_vocab)
+    return encode_rows(frame, src_vocab, tgt_vocab, copy=copy)
 
 
-def load_data(split_dir: Path | str) -> tuple[Vocabulary, Vocabulary, list[Example], list[Example]]:
-    """(src_vocab, tgt_vocab, train examples, valid examples) from data/split."""
+def load_data(split_dir: Path | str, copy: bool = False
+              ) -> tuple[Vocabulary, Vocabulary, list[Example], list[Example]]:
+    """(src_vocab, tgt_vocab, train examples, valid examples) from data/split; `copy`: with copy ids."""
     vocab_path = Path(split_dir) / "vocab.json"
     if not vocab_path.is_file():
         raise DataError(f"{vocab_path} not found: run `dvc repro split` first")
     src_vocab, tgt_vocab = load_vocabularies(vocab_path)
-    return (src_vocab, tgt_vocab, load_split(split_dir, "train", src_vocab, tgt_vocab),
-            load_split(split_dir, "valid", src_vocab, tgt_vocab))
+    return (src_vocab, tgt_vocab, load_split(split_dir, "train", src_vocab, tgt_vocab, copy),
+            load_split(split_dir, "valid", src_vocab, tgt_vocab, copy))
 
 
 @torch.no_grad()
@@ -99,7 +105,8 @@ def evaluate_loss(model, examples: Sequence[Example], batch_size: int, device) -
     """Mean cross-entropy per real target token under teacher forcing (eval mode)."""
     model.eval()
     total, tokens = 0.0, 0
-    for batch in make_batches(examples, batch_size, shuffle=False, bucketing=True):
+    for batch in make_batches(examples, batch_size, shuffle=False, bucketing=True,
+                              tgt_vocab_size=model.tgt_vocab_size):
         total += float(model.loss(batch.to(device)))
         tokens += batch.n_tokens
     return total / max(tokens, 1)
@@ -112,8 +119,9 @@ def perplexity(loss: float) -> float:
 @dataclass
 class TrainResult:
     metrics: dict
-    history: list[dict]  # one {epoch, train_loss, valid_loss, seconds} per epoch
+    history: list[dict]  # one {epoch, train_loss, valid_loss} per epoch
     payload: dict  # the best checkpoint (lib.models.checkpoint.checkpoint_payload)
+    timings: dict  # wall time, s/epoch, tokens/s, device, threads
 
 
 def train_step(model, optimizer, batch, config: dict) -> float:
@@ -148,6 +156,7 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
         f"device {device}, {torch.get_num_threads()} threads")
 
     history: list[dict] = []
+    epoch_seconds: list[float] = []
     best: dict | None = None
     bad_epochs, train_seconds, train_tokens = 0, 0.0, 0
     start = time.perf_counter()
@@ -155,7 +164,7 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
         epoch_start = time.perf_counter()
         model.train()
         batches = list(make_batches(train, config["batch_size"], shuffle=True, bucketing=config["bucketing"],
-                                    seed=config["seed"] * 1009 + epoch))
+                                    seed=config["seed"] * 1009 + epoch, tgt_vocab_size=len(tgt_vocab)))
         total, tokens = 0.0, 0
         bar = tqdm(batches, desc=f"{kind} epoch {epoch}", leave=False, file=sys.stderr, disable=not progress,
                    unit="batch", dynamic_ncols=True)
@@ -172,8 +181,8 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
         train_loss = total / tokens
         valid_loss = evaluate_loss(model, valid, config["batch_size"], device)
         seconds = time.perf_counter() - epoch_start
-        history.append({"epoch": epoch, "train_loss": round(train_loss, 5), "valid_loss": round(valid_loss, 5),
-                        "seconds": round(seconds, 2)})
+        history.append({"epoch": epoch, "train_loss": round(train_loss, 5), "valid_loss": round(valid_loss, 5)})
+        epoch_seconds.append(round(seconds, 2))
         improved = best is None or valid_loss < best["valid_loss"]
         log(f"{kind} epoch {epoch:3d}: train {train_loss:.4f} (ppl {perplexity(train_loss):8.2f})  "
             f"valid {valid_loss:.4f} (ppl {perplexity(valid_loss):8.2f})  {seconds:6.1f}s  "
@@ -203,9 +212,12 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
         "final_train_ppl": round(perplexity(last["train_loss"]), 3),
         "final_valid_ppl": round(perplexity(last["valid_loss"]), 3),
         "parameters": n_params,
+    }
+    timings = {
         "wall_seconds": round(wall, 2),
         "seconds_per_epoch": round(wall / len(history), 2),
         "train_tokens_per_second": round(train_tokens / max(train_seconds, 1e-9), 1),
+        "epoch_seconds": epoch_seconds,
         "device": str(device),
         "threads": torch.get_num_threads(),
     }
@@ -214,24 +226,27 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
         model, config, src_vocab, tgt_vocab, best["epoch"], metrics, best["optimizer"],
         {"epochs_run": len(history), "best_epoch": best["epoch"], "best_valid_loss": best["valid_loss"],
          "history": history, "seed": config["seed"]})
-    return TrainResult(metrics, history, payload)
+    return TrainResult(metrics, history, payload, timings)
 
 
-def write_outputs(result: TrainResult, model_path: Path, metrics_path: Path, plot_path: Path) -> None:
-    """The three outputs, each written to a temporary file and moved into place."""
+def write_outputs(result: TrainResult, model_path: Path, metrics_path: Path, plot_path: Path,
+                  timings_path: Path) -> None:
+    """The four outputs, each written to a temporary file and moved into place."""
     plot = pd.DataFrame(result.history, columns=["epoch", "train_loss", "valid_loss"])
     save_checkpoint(model_path, result.payload)
     write_text_atomic(plot_path, plot.to_csv(index=False))
     write_json_atomic(metrics_path, result.metrics)
+    write_json_atomic(timings_path, result.timings)
 
 
 def run(config: dict, split_dir: Path | str = "data/split", models_dir: Path | str = "models",
         metrics_dir: Path | str = "metrics", plots_dir: Path | str = "plots", progress: bool = True) -> dict:
-    """What `python -m stages.train --model <kind>` does with `read_config(params, kind)`; returns the metrics."""
+    """What `python -m stages.train --model <kind>` does with `read_config(params, kind)`; returns the metrics
+    and the timings (written to <metrics_dir>/timings/train_<kind>.json)."""
     kind = config["kind"]
     resolve_device(config["device"])  # fail before loading data
-    src_vocab, tgt_vocab, train, valid = load_data(split_dir)
+    src_vocab, tgt_vocab, train, valid = load_data(split_dir, copy=kind == "copy")
     result = train_model(config, src_vocab, tgt_vocab, train, valid, progress=progress)
     write_outputs(result, Path(models_dir) / f"{kind}.pt", Path(metrics_dir) / f"train_{kind}.json",
-                  Path(plots_dir) / f"train_{kind}.csv")
-    return result.metrics
+                  Path(plots_dir) / f"train_{kind}.csv", Path(metrics_dir) / "timings" / f"train_{kind}.json")
+    return {**result.metrics, **result.timings}

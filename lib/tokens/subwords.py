@@ -1,0 +1,94 @@
+"""Identifier sub-words: `max_value` -> `max@_ value`, `myList` -> `my@@ List`, joined back exactly.
+
+A piece that continues into the next one carries a join marker as its suffix: `@@` glues the next piece on
+directly (camelCase, letters / digits), `@_` glues it on with an underscore (snake_case). Leading and
+trailing underscores stay on the first / last piece (`_private_key` -> `_private@_ key`); identifiers with a
+double underscore inside, dunder names (`__init__`) and every token that is not an identifier (keywords,
+operators, literals, layout tokens) are left whole. No Python token ends in `@@` or `@_`, so the markers are
+unambiguous.
+
+Models read and write pieces; everything a user or a metric sees is whole tokens again (`join_pieces`).
+Docstring words are split the same way, so a docstring's `myList` or "maximum value" gives the pieces a
+model (and the copy model's pointer) can reuse in the code.
+"""
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Sequence
+
+GLUE, GLUE_UNDERSCORE = "@@", "@_"
+# camelCase humps, acronyms (HTTPServer -> HTTP Server) and digit runs of one underscore-free segment
+_HUMPS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_SPLITTABLE = re.compile(r"_*[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*_*")
+_PIECE = re.compile(r"\w+")
+
+
+def split_identifier(token: str) -> list[str]:
+    """The pieces of one token (a one-element list when it is not split); see the module docstring."""
+    if not _SPLITTABLE.fullmatch(token) or keyword.iskeyword(token) or (token.startswith("__") and
+                                                                          token.endswith("__")):
+        return [token]
+    lead = token[: len(token) - len(token.lstrip("_"))]
+    trail = token[len(token.rstrip("_")):]
+    segments = token.strip("_").split("_")
+    pieces: list[str] = []
+    for number, segment in enumerate(segments):
+        humps = _HUMPS.findall(segment)
+        if "".join(humps) != segment:
+            humps = [segment]
+        last_segment = number == len(segments) - 1
+        for position, hump in enumerate(humps):
+            last_hump = position == len(humps) - 1
+            pieces.append(hump + ("" if last_hump and last_segment else GLUE_UNDERSCORE if last_hump else GLUE))
+    if len(pieces) == 1:
+        return [token]
+    pieces[0], pieces[-1] = lead + pieces[0], pieces[-1] + trail
+    return pieces
+
+
+def split_tokens(tokens: Sequence[str]) -> tuple[list[str], list[int]]:
+    """(pieces, owner): the pieces of every token, and for each piece the index of its token."""
+    pieces, owner = [], []
+    for index, token in enumerate(tokens):
+        parts = split_identifier(token)
+        pieces.extend(parts)
+        owner.extend([index] * len(parts))
+    return pieces, owner
+
+
+def _marker(piece: str) -> str:
+    return piece[-2:] if piece.endswith((GLUE, GLUE_UNDERSCORE)) and len(piece) > 2 else ""
+
+
+def join_pieces(pieces: Sequence[str]) -> tuple[list[str], list[list[int]]]:
+    """(tokens, groups): pieces glued back into tokens, and for each token the indices of its pieces.
+
+    A marker followed by something that cannot continue an identifier (a model's output may do that) ends
+    the token there: `max@_ (` -> `max_`, `(`.
+    """
+    tokens: list[str] = []
+    groups: list[list[int]] = []
+    pending = ""  # the token being glued, markers resolved
+    for index, piece in enumerate(pieces):
+        if pending and not _PIECE.fullmatch(piece[: len(piece) - len(_marker(piece))] or "-"):
+            tokens.append(pending)
+            pending = ""
+        if pending:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+        marker = _marker(piece)
+        text = piece[: len(piece) - len(marker)] if marker else piece
+        pending += text + ("_" if marker == GLUE_UNDERSCORE else "")
+        if not marker:
+            tokens.append(pending)
+            pending = ""
+    if pending:
+        tokens.append(pending)
+    return tokens, groups
+
+
+def merge_pieces(tokens: Sequence[str]) -> list[str]:
+    """Whole tokens of a piece sequence (`join_pieces` without the groups)."""
+    return join_pieces(tokens)[0]
