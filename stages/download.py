@@ -6,8 +6,8 @@ import datasets
 
 from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir
-from lib.common.params import get, load_params
-from lib.prepare.sources import COLUMNS, SOURCES, read_source
+from lib.common.params import ParamError, get, load_params
+from lib.prepare.sources import COLUMNS, FILE_SPLITS, SOURCES, read_source
 
 OUTPUT = Path("data/raw")
 
@@ -23,9 +23,25 @@ def read_config(params: dict) -> dict:
         get(params, "data.hub.timeout_s", float, minimum=0.1)
         get(params, "data.hub.columns", dict)
     else:
-        get(params, "data.files.paths", list)
+        check_file_paths(get(params, "data.files.paths", (list, dict)))
         get(params, "data.files.columns", dict)
     return params["data"]
+
+
+def check_file_paths(paths: list | dict) -> None:
+    """`data.files.paths`: a list of patterns, or the lists of each split, train's required (the others are
+    carved from it when absent)."""
+    if isinstance(paths, dict):
+        unknown = sorted(set(paths) - set(FILE_SPLITS))
+        if unknown or "train" not in paths:
+            raise ParamError(f"params.yaml: data.files.paths must map train (and optionally valid, test) to "
+                             f"lists of files, got keys {sorted(paths)}")
+        lists = paths.values()
+    else:
+        lists = [paths]
+    for patterns in lists:
+        if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
+            raise ParamError(f"params.yaml: data.files.paths needs non-empty lists of file names, got {patterns!r}")
 
 
 def main() -> None:
@@ -39,6 +55,9 @@ def main() -> None:
         table.to_parquet(staging / "functions.parquet")
     skipped_rows = sum(n for reason, n in skipped.items() if reason.startswith("missing"))
     print(f"rows read: {len(rows) + skipped_rows}, kept: {len(rows)}")
+    partitions = Counter(row["partition"] for row in rows if row["partition"])
+    if partitions:
+        print("rows per partition: " + ", ".join(f"{name} {count}" for name, count in sorted(partitions.items())))
     for reason, count in sorted(skipped.items()):
         print(f"skipped ({reason}): {count}")
 

@@ -1,10 +1,13 @@
+import json
 import time
 from collections import Counter
 
 import pytest
 
+from lib.common.params import ParamError
 from lib.prepare.pairs import Limits, make_pairs
 from lib.prepare.sources import COLUMNS, SourceError, files_dataset, hub_dataset, normalize, read_source
+from stages.download import read_config as download_config
 
 CONALA_COLUMNS = {"docstring": ["rewritten_intent", "intent"], "code": "snippet", "path": "question_id"}
 LIMITS = Limits(min_src_len=3, max_src_len=50, max_tgt_len=80, overlong="filter")
@@ -59,3 +62,43 @@ def test_hub_out_of_reach_fails_fast_naming_the_offline_source(monkeypatch):
     with pytest.raises(SourceError, match="data.source: python"):
         hub_dataset("Nan-Do/code-search-net-python", "main", timeout_s=2)
     assert time.monotonic() - start < 5
+
+
+def write_json(path, rows) -> str:
+    """`rows` as one JSON array, as CoNaLa ships its files; returns the path as a string."""
+    path.write_text(json.dumps(rows))
+    return str(path)
+
+
+def test_files_per_split_get_their_partition(tmp_path):
+    train = write_json(tmp_path / "train.json", [{"snippet": "x = 1", "intent": "set x to one", "partition": "test"}])
+    test = write_json(tmp_path / "test.json", [{"snippet": "y = 2", "intent": "set y"}, {"snippet": "z", "intent": "z"}])
+    data = {"source": "files", "files": {"paths": {"test": [test], "train": [train]}, "columns": CONALA_COLUMNS}}
+    rows = list(read_source(data, Counter()))
+    # Train first whatever the mapping's order; the split's key overrides a `partition` column of the file.
+    assert [(row["code"], row["partition"]) for row in rows] == [("x = 1", "train"), ("y = 2", "test"), ("z", "test")]
+
+
+def test_one_list_of_files_keeps_the_files_own_partition(tmp_path):
+    path = write_json(tmp_path / "all.json", [{"code": "x = 1", "docstring": "d", "partition": "validation"},
+                                              {"code": "y = 2", "docstring": "e"}])
+    rows = list(read_source({"source": "files", "files": {"paths": [path], "columns": {}}}, Counter()))
+    assert [row["partition"] for row in rows] == ["valid", ""]
+
+
+@pytest.mark.parametrize("paths, message", [
+    ({"test": ["t.json"]}, "must map train"),
+    ({"train": ["a.json"], "dev": ["b.json"]}, "must map train"),
+    ({"train": "a.json"}, "non-empty lists"),
+    ([], "non-empty lists"),
+])
+def test_download_config_checks_the_files_of_each_split(paths, message):
+    params = {"data": {"source": "files", "files": {"paths": paths, "columns": {}}}}
+    with pytest.raises(ParamError, match=message):
+        download_config(params)
+
+
+def test_download_config_accepts_a_list_or_the_files_of_each_split():
+    for paths in (["a.json"], {"train": ["a.json"], "test": ["b.json"]}):
+        params = {"data": {"source": "files", "files": {"paths": paths, "columns": {}}}}
+        assert download_config(params)["files"]["paths"] == paths

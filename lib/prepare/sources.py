@@ -18,6 +18,8 @@ COLUMNS = ("repo", "path", "func_name", "code", "docstring", "partition", "url")
 REQUIRED = ("code", "docstring")
 SOURCES = ("python", "hub", "files")
 PARTITION_ALIASES = {"validation": "valid", "dev": "valid"}
+# The keys of `data.files.paths` given per split; a split without files is carved from train (lib/prepare/split.py).
+FILE_SPLITS = ("train", "valid", "test")
 _FILE_FORMATS = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 
 
@@ -64,6 +66,18 @@ def files_dataset(patterns: list[str]) -> datasets.Dataset:
     return datasets.load_dataset(formats.pop(), data_files=paths, split="train")
 
 
+def files_rows(paths: list[str] | Mapping[str, list[str]], columns: Mapping, skipped: Counter) -> Iterator[dict]:
+    """Normalized rows of `data.files.paths`: one list of patterns (the file's own `partition` column, if any),
+    or the patterns of each split (`{train: [...], test: [...]}`), whose rows get that split as `partition`."""
+    if not isinstance(paths, Mapping):
+        yield from normalize(files_dataset(list(paths)), columns, skipped)
+        return
+    for split in FILE_SPLITS:  # a fixed order, so the table does not depend on how the mapping was written
+        if split in paths:
+            for row in normalize(files_dataset(list(paths[split])), columns, skipped):
+                yield {**row, "partition": split}
+
+
 def normalize(rows: Iterable[Mapping], columns: Mapping[str, str | list[str]], skipped: Counter) -> Iterator[dict]:
     """Rows with exactly our COLUMNS, all strings; rows without usable code or docstring are counted and skipped.
 
@@ -103,5 +117,5 @@ def read_source(data: Mapping, skipped: Counter) -> Iterator[dict]:
         rows = (row for split in splits.values() for row in split)
         return normalize(rows, hub["columns"], skipped)
     if source == "files":
-        return normalize(files_dataset(data["files"]["paths"]), data["files"]["columns"], skipped)
+        return files_rows(data["files"]["paths"], data["files"]["columns"], skipped)
     raise SourceError(f"data.source: unknown source {source!r}; allowed: {', '.join(SOURCES)}")
