@@ -1,4 +1,5 @@
-"""The report: every section, relative figure links, a real PDF, and conclusions that follow the numbers."""
+"""The report: sections in order, readable tables, one sentence per finding, conclusions that follow the numbers,
+robustness to missing and new metrics, and a PDF."""
 import re
 
 import matplotlib.pyplot as plt
@@ -6,38 +7,62 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.study.report import SECTIONS, compare, conclusions, example_records, md_escape, results_table, write_report
+from lib.study.report import (
+    SECTIONS,
+    abstract,
+    conclusions,
+    example_records,
+    md_escape,
+    results,
+    results_table,
+    tables,
+    write_report,
+)
+from lib.study.report.numbers import fmt_number, p_clause
 
 
 def system(bleu, parse, token_accuracy=0.5):
     section = {"bleu": bleu, "exact_match": 0.05, "exact_match_short": 0.1, "parse_rate": parse,
-               "positional_accuracy": 0.3,
-               "errors": {"correct": {"count": 5, "rate": 0.05}, "syntax_error": {"count": 95, "rate": 0.95}}}
+               "positional_accuracy": 0.3, "mean_length": 21.06, "unk_per_output": 2.993,
+               "errors": {"correct": {"count": 5, "rate": 0.05}, "syntax_error": {"count": 35, "rate": 0.35},
+                          "wrong_operator": {"count": 60, "rate": 0.6}}}
     if token_accuracy is not None:
         section["token_accuracy"] = token_accuracy
     return section
 
 
 def pair(a, b, low, high, p):
-    return {"bleu_a": a, "bleu_b": b, "diff": a - b, "ci_low": low, "ci_high": high, "p_value": p}
+    return {"bleu_a": a, "bleu_b": b, "delta": a - b, "ci_low": low, "ci_high": high, "p_value": p}
 
 
 def evaluation():
     return {
         "rnn": system(10.0, 0.6), "lstm": system(12.0, 0.7), "attn": system(20.0, 0.8),
         "retrieval": system(15.0, 0.99, token_accuracy=None),
-        "bootstrap": {"attn_vs_lstm": pair(20.0, 12.0, 5.0, 11.0, 0.01),
+        "bootstrap": {"attn_vs_lstm": pair(20.0, 12.0, 5.0, 11.0, 0.0004),
                       "lstm_vs_rnn": pair(12.0, 10.0, -0.5, 4.5, 0.2),
                       "attn_vs_retrieval": pair(20.0, 15.0, 1.0, 9.0, 0.02),
-                      "lstm_vs_retrieval": pair(12.0, 15.0, -6.0, -0.5, 0.03)},
+                      "lstm_vs_retrieval": pair(12.0, 15.0, -6.0, -0.5, 0.97)},
         "bleu_signature": "nrefs:1|case:mixed|eff:no|tok:none|smooth:exp|version:2.6.0",
+        "decode": {"beam_size": 1, "constrained": True},
     }
 
 
-def example(cls="syntax_error"):
-    return {"summary": "return the <maximum> of a | b, costs $x^2 \\frac$",
-            "reference_code": "def f(a, b):\n    return max(a, b)",
-            "generated_code": "def f(a, b):\n    return a", "bleu": 42.0, "error_class": cls}
+def example(summary="return the <maximum> of a | b, costs $x^2 \\frac$", cls="syntax_error", bleu=42.0):
+    return {"summary": summary, "reference_code": "def f(a, b):\n    return max(a, b)",
+            "generated_code": "def f(a, b):\n    return a", "bleu": bleu, "error_class": cls}
+
+
+def probe(scope, reason=None, ratio=None, target_rows=0, other_rows=26, other_mean=0.18):
+    found = {"word": "maximum", "targets": ["max", ">", ">="], "target_rows": target_rows, "other_rows": other_rows,
+             "target_mean": 0.4 if ratio else None, "other_mean": other_mean, "ratio": ratio,
+             "reason": reason, "scope": scope}
+    return found | ({"examples": 3} if scope == "test split" else {})
+
+
+NEVER = "no generated token in ['max', '>', '>=']"
+PROBE = "probe: returns the maximum value in a list"
+OTHER_PROBE = "probe: open a file and return its lines"
 
 
 @pytest.fixture
@@ -45,121 +70,274 @@ def context(tmp_path):
     figures = tmp_path / "figures"
     figures.mkdir()
     paths = {}
-    for name in ("loss", "length", "errors", "alignment", "attn_0"):
+    for name in ("loss", "length", "errors", "alignment", "attn_0", "probe_0", "probe_1"):
         paths[name] = figures / f"{name}.png"
         plt.imsave(paths[name], np.random.default_rng(0).random((20, 30)))
     return {
         "title": "test report",
-        "data": {"rows": {"train": 80, "valid": 10, "test": 10}, "vocab": {"src": 100, "tgt": 200},
-                 "oov_rate": {"test": 0.031}},
-        "config": {"model": {"emb_dim": 32, "hidden": 64}, "train": {"epochs": 3, "lr": 0.001}},
-        "train": {m: {"best_valid_loss": loss, "epochs": 3, "seconds_per_epoch": 2.0}
+        "data": {"tokenize": {"rows_read": 35145, "pairs_kept": 18817, "round_trip_rate": 1.0,
+                              "dropped": {"body is only a docstring": 301, "code over tokenize.max_tgt_len": 15043}},
+                 "rows": {"train": 8000, "valid": 1000, "test": 1000},
+                 "pool": {"train": 14787, "valid": 1862, "test": 1801},
+                 "removed": {"test: code also in an earlier split": 68},
+                 "length": {s: {"src": {"mean": 10.15, "median": 9.0, "max": 50},
+                                "tgt": {"mean": 37.15, "median": 33.0, "max": 80}} for s in ("train", "valid", "test")},
+                 "vocab": {"src": 3741, "tgt": 8699},
+                 "oov": {"valid": {"src": 0.0811, "tgt": 0.1003}, "test": {"src": 0.0896, "tgt": 0.0978}}},
+        "config": {"train": {"emb_dim": 32, "lr": 0.001, "bucketing": True, "adaptive_cutoffs": [1000, 4000]}},
+        "train": {m: {"model": m, "best_valid_loss": loss, "epochs": 19, "best_epoch": 16, "seconds_per_epoch": 2.0,
+                      "train_tokens_per_second": 29009.2, "parameters": 3991984, "wall_seconds": 205.27,
+                      "device": "cpu", "threads": 2}
                   for m, loss in (("rnn", 4.0), ("lstm", 3.5), ("attn", 3.0))},
         "eval": evaluation(),
         "figures": {"loss": paths["loss"], "length": paths["length"], "errors": paths["errors"],
                     "alignment": paths["alignment"],
-                    "attention": [{"path": paths["attn_0"], "caption": "short docstring"}]},
+                    "attention": [{"path": paths["attn_0"], "caption": "test, short docstring: Returns the max."},
+                                  {"path": paths["probe_0"], "caption": PROBE},
+                                  {"path": paths["probe_1"], "caption": OTHER_PROBE}]},
         "examples": {"errors": {"attn": {"syntax_error": [example()], "correct": []}},
-                     "best": {"attn": [example("correct")]}, "worst": {"rnn": [example()]}},
+                     "best": {"attn": [example("return the larger", "correct", 90.0)]},
+                     "worst": {"rnn": [example("sum two numbers", bleu=1.0)]}},
         "interpretation": {
             "alignment": {"identifiers": 200, "aligned": 90, "rate": 0.45, "chance_rate": 0.1, "random_rate": 0.11,
                           "oracle_rate": 0.7, "rate_when_matchable": 0.64, "z": 16.5, "p_value": 1e-10},
-            "probes": [{"word": "maximum", "targets": ["max", ">"], "target_rows": 4, "other_rows": 40,
-                        "target_mean": 0.4, "other_mean": 0.05, "ratio": 8.0, "reason": None}],
+            "probes": [probe("test split", NEVER, other_rows=111, other_mean=0.103), probe(PROBE, NEVER),
+                       probe(OTHER_PROBE, "'maximum' is not in the docstring", other_rows=0, other_mean=None)],
             "rule": "length_terciles",
-            "strongest": [{"caption": "short docstring", "pairs": [("max", "maximum", 0.8), ("<NEWLINE>", ".", 0.3)]}],
+            "strongest": [{"caption": "test, short docstring: Returns the max.",
+                           "pairs": [("def", "max", 0.5), ("maximum", "max", 0.8), ("<NEWLINE>", ".", 0.3)]},
+                          {"caption": PROBE, "pairs": [("def", "list", 0.5), ("integers", "list", 0.6),
+                                                       (",", "maximum", 0.48), ("<eos>", "list", 0.4)]},
+                          {"caption": OTHER_PROBE, "pairs": [("def", "file", 0.5), ("file", "file", 0.6)]}],
         },
     }
 
 
-def test_report_has_every_section_and_relative_figure_links(tmp_path, context):
-    markdown, pdf = write_report(context, tmp_path / "report" / "report.md", tmp_path / "report" / "report.pdf")
-    text = markdown.read_text(encoding="utf-8")
-    for heading in SECTIONS:
-        assert f"\n## {heading}\n" in text
-    # headings in the required order
-    assert [text.index(f"## {h}") for h in SECTIONS] == sorted(text.index(f"## {h}") for h in SECTIONS)
+def markdown_of(tmp_path, context) -> str:
+    markdown, _ = write_report(context, tmp_path / "report" / "report.md", tmp_path / "report" / "report.pdf")
+    return markdown.read_text(encoding="utf-8")
+
+
+def prose_sentences(markdown: str) -> list[str]:
+    """Sentences of paragraphs and list items: no tables, code, images, headings or captions."""
+    text = re.sub(r"```.*?```", "", markdown, flags=re.S)
+    lines = [line.removeprefix("- ") for line in text.splitlines()
+             if line and not line.startswith(("|", "#", "!", "*Table", "*Figure"))]
+    return [s for line in lines for s in re.split(r"(?<=[.!?])\s+", line) if s]
+
+
+def table_headers(markdown: str) -> list[list[str]]:
+    lines = markdown.splitlines()
+    return [[c.strip() for c in line.strip("|").split(" | ")] for line, below in zip(lines, lines[1:])
+            if line.startswith("| ") and below.startswith("|---")]
+
+
+# --- structure and readability -------------------------------------------------------------------
+
+def test_sections_in_order_with_numbered_captions_and_relative_figure_links(tmp_path, context):
+    text = markdown_of(tmp_path, context)
+    positions = [text.index(f"\n## {h}\n") for h in SECTIONS]
+    assert positions == sorted(positions)
     for name in ("loss", "length", "errors", "alignment", "attn_0"):
-        assert f"](../figures/{name}.png)" in text
+        assert re.search(rf"!\[Figure \d+\]\(\.\./figures/{name}\.png\)", text)
+    numbers = [int(n) for n in re.findall(r"^\*Table (\d+)\.", text, flags=re.M)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 8
     assert "nrefs:1" in text and "def f(a, b):" in text
     assert "chosen by rule, not by hand: in each third of the test set by docstring length" in text
 
 
-def test_pdf_is_written_with_text_and_figure_pages(tmp_path, context):
-    _, pdf = write_report(context, tmp_path / "r.md", tmp_path / "r.pdf")
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF") and len(data) > 10_000
-    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
-    assert pages >= 3  # text and five figures do not fit on fewer pages
-    assert data.count(b"/Subtype /Image") >= 5  # every figure is embedded
+def test_no_sentence_is_repeated(tmp_path, context):
+    sentences = prose_sentences(markdown_of(tmp_path, context))
+    repeated = {s for s in sentences if sentences.count(s) > 1}
+    assert len(sentences) > 30 and not repeated
 
 
-def test_report_works_with_missing_parts(tmp_path):
-    markdown, pdf = write_report({}, tmp_path / "r.md", tmp_path / "r.pdf")
-    text = markdown.read_text(encoding="utf-8")
-    assert all(f"## {h}" in text for h in SECTIONS)
-    assert pdf.read_bytes().startswith(b"%PDF")
+def test_data_summary_is_tables_not_flattened_keys(tmp_path, context):
+    text = markdown_of(tmp_path, context)
+    headers = table_headers(text)
+    assert ["stage", "filter", "rows"] in headers
+    assert ["side", "vocabulary", "OOV in valid", "OOV in test"] in headers
+    assert "| tokenize | dropped: code over tokenize.max\\_tgt\\_len | 15,043 |" in text
+    assert "| test | 1,801 | 1,000 | 10.15 / 9 / 50 | 37.15 / 33 / 80 |" in text
+    assert "| docstring | 3,741 | 8.1% | 9.0% |" in text
+    assert "tokenize.dropped." not in text and "length.train.src" not in text
+
+
+def test_training_table_names_each_model_once_with_readable_numbers(tmp_path, context):
+    text = markdown_of(tmp_path, context)
+    header = next(h for h in table_headers(text) if h[0] == "model" and "parameters" in h)
+    assert header.count("model") == 1
+    assert "| rnn | 3.99 M | 19 (16) | 4.000 |" in text and "29,009" in text and "3.4 min" in text
+    assert not re.search(r"\d e[+-]\d", text.replace(" ", " ")) and "e+0" not in text
+
+
+def test_numbers_read_without_exponents():
+    assert [fmt_number(v) for v in (29009.2, 2.228, 42.77, 556.05, 20.0, 0.001)] == \
+        ["29,009", "2.23", "42.77", "556", "20", "0.001"]
+    assert p_clause(0.0) == "p < 0.001" and p_clause(0.0123) == "p = 0.012"
 
 
 def test_results_table_formats_bleu_and_rates():
-    table = results_table(evaluation())
-    rows = {row[0]: row for row in table.items}
+    rows = {row[0]: row for row in results_table(evaluation()).items}
     assert list(rows) == ["rnn", "lstm", "attn", "retrieval"]
     assert rows["attn"][1:5] == ["20.00", "5.0%", "10.0%", "80.0%"]
     assert rows["retrieval"][5] == "—"  # no teacher-forced accuracy for retrieval
 
 
-def test_significance_follows_the_confidence_interval():
-    assert compare("attn_vs_lstm", pair(20, 12, 5, 11, 0.01)) == (
-        1, "attn beats lstm in BLEU (20.00 vs 12.00; attn − lstm = +8.00, one-sided p = 0.010, "
-           "95% CI [+5.00, +11.00]).")
-    sign, sentence = compare("lstm_vs_rnn", pair(12, 10, -0.5, 4.5, 0.2))
-    assert sign == 0 and sentence.startswith("No significant BLEU difference between lstm and rnn")
-    # the stored p-value tests "rnn better": it must not be quoted as evidence for attn
-    sign, sentence = compare("rnn_vs_attn", pair(10, 20, -12, -3, 0.999))
-    assert sign == -1 and sentence.startswith("attn beats rnn") and "0.999" not in sentence
+# --- conclusions and abstract --------------------------------------------------------------------
 
-
-def test_compare_reads_lib_metrics_delta_key():
-    stored = {"bleu_a": 20.0, "bleu_b": 18.5, "delta": 1.5, "ci_low": 0.2, "ci_high": 2.9, "p_value": 0.01}
-    assert "attn − lstm = +1.50" in compare("attn_vs_lstm", stored)[1]
-
-
-def test_nan_metrics_show_as_dash_and_are_not_ranked():
-    evaluation_ = {"rnn": system(float("nan"), 0.5), "attn": system(20.0, 0.7), "retrieval": system(15.0, 0.9)}
-    assert results_table(evaluation_).items[0][1] == "—"
-    text = "\n".join(conclusions({"eval": evaluation_}))
-    assert "nan" not in text and "rnn cannot be compared with the retrieval baseline" in text
-
-
-def test_conclusions_state_only_what_the_numbers_support(context):
-    lines = conclusions(context)
-    text = "\n".join(lines)
-    assert lines[0] == "BLEU from highest to lowest: attn 20.00, retrieval 15.00, lstm 12.00, rnn 10.00."
-    assert "attn beats lstm in BLEU" in text
-    assert "No significant BLEU difference between lstm and rnn" in text
-    assert "lstm beats rnn" not in text
-    assert "attn beats the retrieval baseline" in text
-    assert "lstm does not beat the retrieval baseline, which is significantly better" in text
+def test_conclusions_claim_a_bleu_difference_only_where_the_interval_excludes_zero(context):
+    text = "\n".join(conclusions(context))
+    assert "attn over lstm (+8.00 BLEU, 95% CI [+5.00, +11.00], one-sided p < 0.001)" in text
+    assert "No significant BLEU difference between lstm and rnn (+2.00 BLEU, 95% CI [−0.50, +4.50]" in text
+    assert "lstm over rnn" not in text
+    assert "attn beats the retrieval baseline in BLEU (+5.00 BLEU" in text
+    assert "The retrieval baseline is significantly better in BLEU than lstm (by 3.00 BLEU" in text
     # no bootstrap pair rnn/retrieval: numbers only, no significance claimed
-    assert "rnn scores below the retrieval baseline in BLEU (10.00 vs 15.00; no bootstrap test" in text
-    assert "Parse rate from highest to lowest (descriptive, not tested): retrieval 99.0%, attn 80.0%" in text
-    assert "above chance: 45.0% of 200 generated identifiers vs 10.0%" in text
-    assert "'maximum' receives 8.0x more attention" in text
-    assert "Lowest best validation loss: attn (3.000" in text
+    assert "rnn scores below the retrieval baseline in BLEU (10.00 vs 15.00), untested" in text
+    assert "p = <" not in text and "0.970" not in text  # the p-value of "lstm better" is not quoted for retrieval
+
+
+def test_conclusions_state_each_finding_once(context):
+    lines = conclusions(context)
+    assert lines[0] == "Ranked by test BLEU: attn 20.00, retrieval 15.00, lstm 12.00, rnn 10.00."
+    assert len(lines) == len(set(lines))
+    probe_lines = [line for line in lines if "“maximum”" in line]
+    assert probe_lines == ["The “maximum” probe measures nothing: attn never writes max, > or >= where a docstring "
+                           "contains “maximum”."]
+    text = "\n".join(lines)
+    assert "The share of outputs that parse ranges from 60.0% (rnn) to 99.0% (retrieval)" in text
+    assert "above chance (45.0% of 200 generated identifiers vs 10.0% expected under uniform attention, " \
+           "one-sided p < 0.001)" in text
+    assert "attn reaches the lowest validation loss (3.000; rnn 4.000, lstm 3.500)." in text
 
 
 def test_alignment_not_significant_is_not_called_above_chance(context):
     context["interpretation"]["alignment"].update(rate=0.12, p_value=0.3)
-    text = "\n".join(conclusions(context))
-    assert "not distinguishable from chance" in text and "above chance" not in text
+    text = "\n".join(conclusions(context)) + abstract(context)
+    assert "not distinguishable from chance" in text and "above chance" not in text and "interpretable" not in text
 
+
+def test_abstract_states_the_findings_from_the_numbers(context):
+    text = abstract(context)
+    assert "We train 3 encoder-decoder models (rnn, lstm and attn)" in text
+    assert "8,000 pairs mined from 35,145 documented functions and are tested on 1,000" in text
+    assert "attn scores the highest BLEU (20.00), significantly above the retrieval baseline (15.00)." in text
+    assert "the bootstrap does not support the step between lstm and rnn" in text
+    context["eval"]["bootstrap"]["attn_vs_retrieval"] = pair(20.0, 15.0, -1.0, 9.0, 0.08)
+    assert "not significantly above the retrieval baseline" in abstract(context)
+
+
+# --- attention and the probe ---------------------------------------------------------------------
+
+def test_probe_that_never_meets_its_targets_is_said_once_without_heatmaps(tmp_path, context):
+    text = markdown_of(tmp_path, context)
+    assert len(re.findall(r"never wrote max, \\> or \\>=", text)) == 1
+    assert "probe\\_0.png" not in text and "probe\\_1.png" not in text
+    assert "probe_0.png" not in text and "probe_1.png" not in text
+    # what the model wrote, rebuilt from its tokens (EOS dropped)
+    assert "```python\n# returns the maximum value in a list\ndef integers,\n\n# open a file and return its lines\n" \
+           "def file\n```" in text
+    assert "“maximum” is the most attended docstring word only at the generated tokens “,”." in text
+    assert "the word drew 10.3% of the attention on average at each of their 111 generated tokens" in text
+
+
+def test_measured_probe_gets_its_ratio_and_heatmap(tmp_path, context):
+    context["interpretation"]["probes"][1] = probe(PROBE, ratio=2.2, target_rows=2, other_mean=0.18)
+    text = markdown_of(tmp_path, context)
+    assert "never wrote" not in text
+    assert "For “returns the maximum value in a list”, “maximum” receives 2.2x more attention at max, \\> or \\>=" \
+        in text
+    assert "figures/probe_0.png" in text and "figures/probe_1.png" not in text
+
+
+def test_heatmap_sentence_says_where_attention_went(tmp_path, context):
+    text = markdown_of(tmp_path, context)
+    assert "For “Returns the max.”, 2 of 3 generated tokens attend most to “max”; identifiers and the word each " \
+           "attends to most: maximum → “max”." in text
+
+
+# --- robustness: new and missing metrics ---------------------------------------------------------
+
+def test_new_systems_metrics_classes_and_subsets_are_rendered(tmp_path, context):
+    evaluation_ = context["eval"]
+    evaluation_["copy"] = system(22.0, 0.9) | {
+        "compile_rate": 0.85, "function_name_accuracy": 0.25, "distinct_outputs": 0.4, "mean_output_length": 30.5,
+        "insertion_rate": 0.12, "alignment": {"insertions": 0.1, "deletions": 0.2},
+        "token_errors": {"total": {"sub": 0.3, "ins": 0.1, "del": 0.2},
+                         "layout": {"sub": 0.05, "ins": 0.0, "del": 0.05},
+                         "other_name": {"sub": 0.25, "ins": 0.1, "del": 0.15}}}
+    evaluation_["copy"]["errors"]["unrelated"] = {"count": 7, "rate": 0.07}
+    evaluation_["bootstrap"]["copy_vs_attn"] = pair(22.0, 20.0, 0.5, 3.5, 0.01)
+    for name in ("rnn", "lstm", "attn", "retrieval", "copy"):
+        evaluation_[name]["novel"] = {"bleu": evaluation_[name]["bleu"] - 4, "parse_rate": 0.5, "rows": 812}
+    text = markdown_of(tmp_path, context)
+    header = next(h for h in table_headers(text) if h[:2] == ["system", "BLEU"])
+    assert {"compiles", "function name right", "distinct outputs"} <= set(header)
+    assert "| copy | 22.00 |" in text and "| copy | 85.0% |" not in text
+    assert "insertion rate" in text and "| copy | 10.0% | 20.0% |" in text  # unknown nested group as its own table
+    errors = next(h for h in table_headers(text) if h[:2] == ["system", "correct"])
+    copy_row = next(line for line in text.splitlines() if line.startswith("| copy | 5.0% | 35.0%"))
+    assert "unrelated" in errors and copy_row.split(" | ")[errors.index("unrelated")] == "7.0%"
+    assert "| copy | 30.0% | 10.0% | 20.0% | 60.0% |" in text  # token edits by operation, and their sum
+    assert ["system", "layout", "other name"] in table_headers(text) and "| copy | 10.0% | 50.0% |" in text
+    assert "other name tokens take the most edits for every system (50.0% to 50.0%" in text
+    assert "Results on the novel subset" in text and "BLEU, novel" in text
+    assert "On the 812 novel test rows, BLEU goes from the whole test split's to: rnn 10.00 → 6.00" in text
+    assert "copy over attn (+2.00 BLEU" in text
+    assert "On test functions with no near-duplicate in training, BLEU falls for every system." in text
+
+
+def test_subsets_are_read_from_every_layout():
+    flat = {"attn": {"bleu": 20.0, "bleu_novel": 15.0, "exact_match_novel": 0.0}, "retrieval": {"bleu": 18.0}}
+    assert results.subset(flat, "novel") == {"attn": {"bleu": 15.0, "exact_match": 0.0}}
+    assert tables.further_table(flat) is None  # bleu_novel is not shown as a measure of its own
+    top = {"attn": {"bleu": 20.0}, "novel": {"attn": {"bleu": 15.0}, "rows": 800}}
+    assert results.systems(top) == ["attn"] and results.subset_rows(results.subset(top, "novel")) == 800
+    nested = {"attn": {"bleu": 20.0, "novel": {"bleu": 15.0, "rows": 812}}}
+    assert results.subset(nested, "novel") == {"attn": {"bleu": 15.0, "rows": 812}, "rows": 812}
+
+
+def test_missing_optional_metrics_do_not_crash(tmp_path, context):
+    for name in ("rnn", "lstm", "attn", "retrieval"):
+        for key in ("token_accuracy", "exact_match_short", "errors", "mean_length", "unk_per_output"):
+            context["eval"][name].pop(key, None)
+    context["eval"]["attn"]["bleu"] = float("nan")
+    context["eval"]["bootstrap"]["attn_vs_retrieval"].update(bleu_a=float("nan"), ci_low=float("nan"))
+    del context["eval"]["bootstrap"]["attn_vs_lstm"]["p_value"]
+    context["eval"]["bootstrap"]["broken_vs_pair"] = {"bleu_a": 1.0}
+    del context["data"]["oov"], context["data"]["tokenize"]
+    context["train"]["attn"] = {}
+    context["interpretation"]["alignment"] = {"identifiers": 0, "rate": None}
+    context["interpretation"]["probes"] = {"word": "maximum", "targets": ["max"], "reason": "no docstring contains"}
+    text = markdown_of(tmp_path, context)
+    assert "nan" not in text.lower().replace("nanoseconds", "")
+    assert "| attn | — |" in text
+    assert "attn cannot be compared with the retrieval baseline: a BLEU is missing." in text
+    assert "token accuracy" not in text
+
+
+def test_report_works_with_an_empty_context(tmp_path):
+    markdown, pdf = write_report({}, tmp_path / "r.md", tmp_path / "r.pdf")
+    text = markdown.read_text(encoding="utf-8")
+    assert all(f"## {h}" in text for h in SECTIONS)
+    assert "No evaluation results were given." in text
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+# --- rendering -----------------------------------------------------------------------------------
 
 def test_markdown_escapes_tokens_and_pipes(tmp_path, context):
-    markdown, _ = write_report(context, tmp_path / "r.md", tmp_path / "r.pdf")
-    text = markdown.read_text(encoding="utf-8")
-    assert r"\<maximum\> of a \| b, costs \$x^2 \\frac\$" in text and r"\<NEWLINE\>" in text
+    text = markdown_of(tmp_path, context)
+    assert r"\<maximum\> of a \| b, costs \$x^2 \\frac\$" in text
     assert md_escape("a_b") == r"a\_b"
+
+
+def test_pdf_is_a_valid_pdf_with_every_figure(tmp_path, context):
+    _, pdf = write_report(context, tmp_path / "r.md", tmp_path / "r.pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) >= 3
+    assert data.count(b"/Subtype /Image") >= 5  # loss, length, errors, alignment, one heatmap
 
 
 def test_example_records_from_predictions():

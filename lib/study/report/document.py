@@ -1,15 +1,18 @@
-"""The report's document model: sections of plain blocks that both renderers (Markdown, PDF) read, and the
-formatting of numbers in them."""
+"""The report's document model: sections of plain blocks, which the Markdown renderer turns into text.
+
+A block is a paragraph, a bullet list, a table (with its caption), a code listing or a figure (with its
+caption). Sections are built from blocks only, so what the report says does not depend on how it is rendered.
+"""
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
 @dataclass
 class Block:
-    """kind: 'p' (text), 'list' (items), 'table' (header, rows), 'code' (text), 'figure' (path, text=caption)."""
+    """kind: 'p' (text), 'list' (items), 'table' (text=caption, header, items=rows), 'code' (text),
+    'figure' (path, text=caption)."""
+
     kind: str
     text: str = ""
     items: list = field(default_factory=list)
@@ -17,64 +20,26 @@ class Block:
     path: str | None = None
 
 
-def _p(text):
+def paragraph(text: str) -> Block:
+    """A paragraph of plain text (sentences)."""
     return Block("p", text=text)
 
 
-def _list(items):
+def bullets(items) -> Block:
+    """A bullet list, one sentence or short phrase per item."""
     return Block("list", items=list(items))
 
 
-def _table(header, rows):
-    return Block("table", header=list(header), items=[list(r) for r in rows])
+def table(caption: str, header, rows) -> Block:
+    """A table with a caption; cells are strings already formatted for reading."""
+    return Block("table", text=caption, header=list(header), items=[[str(c) for c in row] for row in rows])
 
 
-def _code(text):
+def code(text: str) -> Block:
+    """A Python listing."""
     return Block("code", text=text)
 
 
-def _figure(path, caption):
+def figure(path, caption: str) -> Block:
+    """An image file with its caption."""
     return Block("figure", text=caption, path=None if path is None else str(path))
-
-
-# --- number formatting ---------------------------------------------------------------------------
-
-def missing(value) -> bool:
-    """None or NaN (metrics of an empty set are NaN in eval.json)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_bleu(value) -> str:
-    return "—" if missing(value) else f"{value:.2f}"
-
-
-def fmt_rate(value) -> str:
-    return "—" if missing(value) else f"{100 * value:.1f}%"
-
-
-def fmt_p(value) -> str:
-    return "—" if missing(value) else ("< 0.001" if value < 0.001 else f"{value:.3f}")
-
-
-def fmt_value(value) -> str:
-    """A statistic of any type, compactly: floats to 4 significant digits, lists joined."""
-    if missing(value):
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(fmt_value(v) for v in value)
-    return str(value)
-
-
-def flatten(mapping: Mapping, prefix: str = "") -> list[tuple[str, object]]:
-    """Nested dict as (dotted.key, value) pairs, in the dict's order."""
-    pairs = []
-    for key, value in mapping.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            pairs.extend(flatten(value, name + "."))
-        else:
-            pairs.append((name, value))
-    return pairs
-

@@ -1,187 +1,194 @@
-"""The report's sections, as blocks, built from the context."""
+"""The report's sections, in reading order, built as blocks from the context (see lib.study.report)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lib.study.interpretation import RULE_DESCRIPTIONS
-from lib.study.report.conclusions import _diff, _pair_names, _probes, _systems, compare, conclusions
-from lib.study.report.document import Block, _code, _figure, _list, _p, _table, flatten, fmt_bleu, fmt_p, fmt_rate
-from lib.study.report.document import fmt_value
+from lib.evaluation.scoring import BASELINE, in_system_order
+from lib.study.report import results, tables
+from lib.study.report.attention import attention_section
+from lib.study.report.conclusions import abstract, conclusions
+from lib.study.report.document import Block, bullets, code, figure, paragraph
+from lib.study.report.numbers import fmt_count, fmt_rate, humanize, is_number
 
-SECTIONS = ("Data summary", "Shared configuration", "Results", "Loss curves", "Performance vs docstring length",
-            "Error taxonomy", "Attention", "Qualitative examples", "Conclusions")
-RESULT_COLUMNS = (("bleu", "BLEU"), ("exact_match", "exact match"), ("exact_match_short", "exact match (short)"),
-                  ("parse_rate", "parse rate"), ("token_accuracy", "token accuracy (teacher forced)"),
-                  ("positional_accuracy", "positional accuracy"))
-MAX_CODE_LINES = 15   # longer examples are cut in the report
-
-
-def _kv_table(pairs) -> Block:
-    return _table(["key", "value"], [[k, fmt_value(v)] for k, v in pairs])
-
-
-def _data_section(context) -> list[Block]:
-    data = context.get("data", {})
-    if not data:
-        return [_p("No data statistics were given.")]
-    return [_p("Statistics of the splits, from metrics/data.json."), _kv_table(flatten(data))]
-
-
-def _config_section(context) -> list[Block]:
-    blocks = [_p("All three models share this configuration (params.yaml)."),
-              _kv_table(flatten(context.get("config", {})))]
-    train = context.get("train", {})
-    if train:
-        keys = list(dict.fromkeys(k for t in train.values() for k in t))
-        blocks += [_p("Training, from metrics/train_<model>.json."),
-                   _table(["model", *keys], [[m, *(fmt_value(t.get(k)) for k in keys)] for m, t in train.items()])]
-    return blocks
+SECTIONS = ("Abstract", "Data", "Models and training", "Results", "Error analysis", "Attention", "Examples",
+            "Conclusions")
+MODEL_DESCRIPTIONS = {
+    "rnn": "a tanh-RNN encoder whose final state starts a tanh-RNN decoder",
+    "lstm": "the same with LSTMs",
+    "attn": "a bidirectional LSTM encoder and an LSTM decoder with Bahdanau attention",
+    "copy": "attn with a pointer-generator output that can copy docstring tokens",
+}
+ERROR_DESCRIPTIONS = {
+    "correct": "the output equals the reference token for token",
+    "indentation_error": "it does not parse because of its layout (indents and dedents)",
+    "syntax_error": "it does not parse, for any other reason",
+    "wrong_operator": "it parses, but its operators differ from the reference's",
+    "wrong_variable": "it parses with the same operators, but reads an undefined name or one foreign to the reference",
+    "other_mismatch": "it parses with the same operators and names, yet differs from the reference",
+    "unrelated": "it parses, but shares (almost) nothing with the reference",
+}
+MAX_CODE_LINES = 12  # longer listings are cut
 
 
-def results_table(evaluation: Mapping) -> Block:
-    """One row per system; BLEU as is, rates as percentages, '—' where a system lacks the metric."""
-    rows = []
-    for system in _systems(evaluation):
-        section = evaluation[system]
-        rows.append([system] + [fmt_bleu(section.get(k)) if k == "bleu" else fmt_rate(section.get(k))
-                                for k, _ in RESULT_COLUMNS])
-    return _table(["system", *(label for _, label in RESULT_COLUMNS)], rows)
+# --- examples ------------------------------------------------------------------------------------
 
-
-def bootstrap_table(bootstrap: Mapping) -> Block:
-    rows = []
-    for key, pair in bootstrap.items():
-        a, b = _pair_names(key)
-        sign, _ = compare(key, pair)
-        rows.append([f"{a} vs {b}", fmt_bleu(pair["bleu_a"]), fmt_bleu(pair["bleu_b"]),
-                     f"{_diff(pair):+.2f}",
-                     f"[{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}]", fmt_p(pair.get("p_value")),
-                     {1: f"yes, {a}", -1: f"yes, {b}", 0: "no"}[sign]])
-    header = ["pair (a vs b)", "BLEU a", "BLEU b", "a − b", "95% CI", "p (one-sided, a better)", "significant"]
-    return _table(header, rows)
-
-
-def _results_section(context) -> list[Block]:
-    evaluation = context.get("eval", {})
-    blocks = [_p("Test-set results. Token accuracy is teacher forced (none for retrieval); rates are "
-                 "percentages of test examples."), results_table(evaluation)]
-    # One signature for all systems; lib.evaluation.scoring.score also stores it in each system's section.
-    signature = evaluation.get("bleu_signature") or next(
-        (evaluation[s]["bleu_signature"] for s in _systems(evaluation) if evaluation[s].get("bleu_signature")), None)
-    if signature:
-        blocks.append(_p(f"BLEU signature (sacrebleu): {signature}"))
-    if evaluation.get("bootstrap"):
-        blocks += [_p("Paired bootstrap resampling (Koehn 2004) of the BLEU difference; a difference is "
-                      "significant when its 95% confidence interval excludes 0."),
-                   bootstrap_table(evaluation["bootstrap"])]
-    return blocks
-
-
-def _figure_blocks(context, name, caption) -> list[Block]:
-    path = context.get("figures", {}).get(name)
-    return [_figure(path, caption)] if path else [_p(f"No {name} figure was given.")]
-
-
-def _code_excerpt(code: str) -> str:
-    lines = str(code).splitlines() or [""]
+def _excerpt(text) -> str:
+    """At most MAX_CODE_LINES lines of code, with a note of what was cut."""
+    lines = str(text).splitlines() or [""]
     cut = len(lines) - MAX_CODE_LINES
     return "\n".join(lines[:MAX_CODE_LINES] + ([f"# ... {cut} more lines"] if cut > 0 else []))
 
 
-def _example_blocks(example: Mapping) -> list[Block]:
-    facts = [f"sentence BLEU {example['bleu']:.1f}" if example.get("bleu") is not None else None,
-             f"class {example['error_class']}" if example.get("error_class") else None]
-    header = f"Docstring: {example.get('summary', '')}"
-    if any(facts):
-        header += " (" + ", ".join(f for f in facts if f) + ")"
-    code = (f"# reference\n{_code_excerpt(example.get('reference_code', ''))}\n"
-            f"# generated\n{_code_excerpt(example.get('generated_code', ''))}")
-    return [_p(header), _code(code)]
+def example_blocks(example: Mapping, system: str, label: str) -> list[Block]:
+    """One example: a sentence naming it, then the reference and the system's output in one listing."""
+    bleu = example.get("bleu")
+    score = f", sentence BLEU {bleu:.1f}" if is_number(bleu) else ""
+    text = f"{label} ({system}{score}): “{example.get('summary', '')}”"
+    listing = (f"# reference\n{_excerpt(example.get('reference_code', ''))}\n"
+               f"# {system} wrote\n{_excerpt(example.get('generated_code', ''))}")
+    return [paragraph(text), code(listing)]
 
 
-def _error_section(context) -> list[Block]:
+def _first_unseen(examples, system: str, seen: set) -> Mapping | None:
+    """The first example of a list not shown yet (an output can be both a system's best and a class example)."""
+    for example in examples or []:
+        key = (system, example.get("summary"), example.get("generated_code"))
+        if key not in seen:
+            seen.add(key)
+            return example
+    return None
+
+
+def _by_bleu(evaluation: Mapping, names) -> list[str]:
+    """Systems by decreasing BLEU (those without one last), so examples come from the strongest first."""
+    bleu = results.scored(evaluation, "bleu")
+    return sorted(in_system_order(names), key=lambda s: -bleu.get(s, float("-inf")))
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+def data_section(context: Mapping) -> list[Block]:
+    """Where the pairs come from, what the filters removed, the splits and the vocabularies."""
+    data = context.get("data", {})
+    if not data:
+        return [paragraph("No data statistics were given.")]
+    tokenize = data.get("tokenize", {})
+    blocks = []
+    read, kept = tokenize.get("rows_read"), tokenize.get("pairs_kept")
+    if is_number(read) and is_number(kept) and read:
+        text = (f"Of {fmt_count(read)} documented functions read, {fmt_count(kept)} ({fmt_rate(kept / read)}) "
+                f"became (docstring summary, code tokens) pairs")
+        trip = tokenize.get("round_trip_rate")
+        text += (f"; the code tokens of {fmt_rate(trip)} of them turn back into the same program." if is_number(trip)
+                 else ".")
+        blocks.append(paragraph(text))
+    blocks += [b for b in (tables.sources_table(data), tables.filter_table(data)) if b]
+    split = tables.split_table(data)
+    if split:
+        blocks += [paragraph("The splits never share a file; valid and test drop every function whose code already "
+                             "occurs in an earlier split, then each split is sampled to its size."), split]
+    vocabulary = tables.vocabulary_table(data)
+    return blocks + ([vocabulary] if vocabulary else [])
+
+
+def training_section(context: Mapping) -> list[Block]:
+    """The models, the shared settings, how training went, the loss curves."""
+    train = context.get("train", {})
+    names = in_system_order(list(train) or results.models(context.get("eval", {})))
+    blocks = []
+    if names:
+        described = [f"{m}, {MODEL_DESCRIPTIONS[m]}" if m in MODEL_DESCRIPTIONS else m for m in names]
+        blocks.append(paragraph("The models: " + "; ".join(described) + ". They share every setting below and stop "
+                                "early on the validation loss."))
+    blocks += [b for b in (tables.config_table(context.get("config", {})), tables.training_table(train)) if b]
+    path = context.get("figures", {}).get("loss")
+    if path:
+        blocks.append(figure(path, "Training (solid) and validation (dashed) loss per epoch"))
+    return blocks or [paragraph("No training results were given.")]
+
+
+def _signature(evaluation: Mapping) -> str | None:
+    """The sacrebleu signature, stored top-level or in each system's section."""
+    return evaluation.get("bleu_signature") or next(
+        (evaluation[s]["bleu_signature"] for s in results.systems(evaluation) if evaluation[s].get("bleu_signature")),
+        None)
+
+
+def results_section(context: Mapping) -> list[Block]:
+    """The main table, the significance tests, the syntax constraint, further measures, subsets, length."""
     evaluation = context.get("eval", {})
-    classes = list(dict.fromkeys(c for s in _systems(evaluation) for c in evaluation[s].get("errors", {})))
-    blocks = [_p("Each test output falls in one class: correct (exact match), indentation_error / syntax_error "
-                 "(does not parse), wrong_operator / wrong_variable (parses, differs from the reference by "
-                 "operators / names), other_mismatch. Shares of test examples:")]
-    rows = [[s] + [fmt_rate(evaluation[s].get("errors", {}).get(c, {}).get("rate")) for c in classes]
-            for s in _systems(evaluation) if "errors" in evaluation[s]]
-    blocks += [_table(["system", *classes], rows)] + _figure_blocks(context, "errors", "Error taxonomy per system")
-    for model, by_class in context.get("examples", {}).get("errors", {}).items():
-        for cls, examples in by_class.items():
-            if examples:
-                blocks.append(_p(f"{model} — {cls}:"))
-                for example in examples:
-                    blocks += _example_blocks(example)
+    main = tables.results_table(evaluation)
+    if main is None:
+        return [paragraph("No evaluation results were given.")]
+    signature = _signature(evaluation)
+    test_rows = context.get("data", {}).get("rows", {}).get("test")
+    intro = ("BLEU is sacrebleu's corpus BLEU on code tokens" + (f" (signature {signature})" if signature else "")
+             + "; rates are shares of the " + (f"{fmt_count(test_rows)} " if is_number(test_rows) else "")
+             + "test functions.")
+    if BASELINE in results.systems(evaluation):
+        intro += f" Token accuracy is teacher forced, so the {BASELINE} baseline has none."
+    blocks = [paragraph(intro), main]
+    blocks += [b for b in (tables.bootstrap_table(evaluation), tables.constraint_table(evaluation),
+                           tables.further_table(evaluation)) if b]
+    blocks += tables.token_error_tables(evaluation) + tables.nested_tables(evaluation)
+    blocks += [b for b in (tables.subset_table(evaluation, name) for name in results.SUBSETS) if b]
+    path = context.get("figures", {}).get("length")
+    if path:
+        blocks.append(figure(path, "BLEU and parse rate by docstring length"))
     return blocks
 
 
-def _attention_section(context) -> list[Block]:
-    interpretation = context.get("interpretation", {})
-    rule = RULE_DESCRIPTIONS.get(interpretation.get("rule"))
-    chosen = f" Examples chosen by rule, not by hand: {rule}." if rule else ""
-    blocks = [_p("Attention weights of the attn model (rows: generated code tokens, columns: docstring tokens; "
-                 "⏎ newline, → indent, ← dedent)." + chosen)]
-    for item in context.get("figures", {}).get("attention", []):
-        blocks.append(_figure(item["path"], item.get("caption", "attention")))
-    for item in interpretation.get("strongest", []):
-        blocks += [_p(f"Strongest docstring token per generated token — {item.get('caption', '')}:"),
-                   _table(["generated", "docstring", "weight"],
-                          [[t, s, f"{w:.2f}"] for t, s, w in item["pairs"]])]
-    alignment = interpretation.get("alignment")
-    if alignment:
-        blocks += [_p("Sub-word alignment: for every generated identifier (non-keyword name), does its strongest "
-                      "attention fall on a docstring word sharing a sub-word with it (split on _ and camelCase, "
-                      "prefixes of 3+ characters match: maximum~max)?"),
-                   _table(["measure", "value"], [
-                       ["generated identifiers", fmt_value(alignment.get("identifiers"))],
-                       ["aligned (attention argmax)", fmt_rate(alignment.get("rate"))],
-                       ["random docstring position (seeded)", fmt_rate(alignment.get("random_rate"))],
-                       ["uniform attention (expected)", fmt_rate(alignment.get("chance_rate"))],
-                       ["ceiling: some docstring word matches", fmt_rate(alignment.get("oracle_rate"))],
-                       ["aligned among those with a match", fmt_rate(alignment.get("rate_when_matchable"))],
-                       ["one-sided p-value vs uniform", fmt_p(alignment.get("p_value"))]])]
-        if context.get("figures", {}).get("alignment"):
-            blocks += _figure_blocks(context, "alignment", "Identifier alignment against chance")
-    probes = _probes(interpretation)
-    if probes:
-        blocks += [_p("Probes: mean attention a docstring word receives at generated tokens it should produce, "
-                      "against the other generated tokens."),
-                   _table(["word", "targets", "target rows", "mean at targets", "other rows", "mean elsewhere",
-                           "ratio", "note"],
-                          [[p["word"], " ".join(p["targets"]), p["target_rows"], fmt_value(p["target_mean"]),
-                            p["other_rows"], fmt_value(p["other_mean"]), fmt_value(p["ratio"]), p.get("reason") or ""]
-                           for p in probes])]
+def error_section(context: Mapping, seen: set) -> list[Block]:
+    """The error classes, their shares per system, and one example of each class."""
+    evaluation = context.get("eval", {})
+    classes = [c for c in tables.error_classes(evaluation) if c != tables.TOTAL_CLASS]
+    error_table = tables.error_table(evaluation)
+    if error_table is None:
+        return [paragraph("No error taxonomy was given.")]
+    blocks = [paragraph("Each test output falls in the first class that applies (lib/evaluation/errors.py):"),
+              bullets(f"{humanize(c)}: {ERROR_DESCRIPTIONS.get(c, 'see lib/evaluation/errors.py')}." for c in classes),
+              error_table]
+    path = context.get("figures", {}).get("errors")
+    if path:
+        blocks.append(figure(path, "Error classes per system"))
+    by_system = context.get("examples", {}).get("errors", {})
+    for cls in classes:
+        for system in _by_bleu(evaluation, by_system):
+            example = _first_unseen(by_system[system].get(cls), system, seen)
+            if example:
+                blocks += example_blocks(example, system, humanize(cls).capitalize())
+                break
     return blocks
 
 
-def _qualitative_section(context) -> list[Block]:
+def examples_section(context: Mapping, seen: set) -> list[Block]:
+    """The best and the worst output of each system by sentence BLEU."""
     examples = context.get("examples", {})
     blocks = []
     for kind in ("best", "worst"):
-        for model, items in examples.get(kind, {}).items():
-            if items:
-                blocks.append(_p(f"{kind.capitalize()} of {model} (by sentence BLEU):"))
-                for example in items:
-                    blocks += _example_blocks(example)
-    return blocks or [_p("No examples were given.")]
+        for system in in_system_order(examples.get(kind, {})):
+            example = _first_unseen(examples[kind][system], system, seen)
+            if example:
+                blocks += example_blocks(example, system, f"{kind.capitalize()} output")
+    if not blocks:
+        return [paragraph("No examples were given.")]
+    return [paragraph("For each system, its test output with the highest and with the lowest sentence BLEU.")] + blocks
 
 
 def build_sections(context: Mapping) -> list[tuple[str, list[Block]]]:
     """The report as (heading, blocks) in SECTIONS order."""
+    seen: set = set()  # examples already shown
+    found = conclusions(context)
     return [
-        ("Data summary", _data_section(context)),
-        ("Shared configuration", _config_section(context)),
-        ("Results", _results_section(context)),
-        ("Loss curves", _figure_blocks(context, "loss", "Training (solid) and validation (dashed) loss")),
-        ("Performance vs docstring length",
-         _figure_blocks(context, "length", "BLEU and parse rate by docstring length")),
-        ("Error taxonomy", _error_section(context)),
-        ("Attention", _attention_section(context)),
-        ("Qualitative examples", _qualitative_section(context)),
-        ("Conclusions", [_p("Generated from the numbers above by fixed rules (lib/study/report.py, `conclusions`)."),
-                         _list(conclusions(context))]),
+        ("Abstract", [paragraph(abstract(context))]),
+        ("Data", data_section(context)),
+        ("Models and training", training_section(context)),
+        ("Results", results_section(context)),
+        ("Error analysis", error_section(context, seen)),
+        ("Attention", attention_section(context)),
+        ("Examples", examples_section(context, seen)),
+        ("Conclusions", [paragraph("Each statement follows from the numbers above by a fixed rule "
+                                   "(lib/study/report/conclusions.py); a BLEU difference is claimed only where its "
+                                   "bootstrap interval excludes 0."), bullets(found)] if found
+         else [paragraph("No conclusions can be drawn without results.")]),
     ]
-
-
