@@ -1,12 +1,15 @@
 """Stage `evaluate`: decode the test split with each model, score it with the retrieval baseline beside them.
 
-Writes metrics/eval.json, metrics/timings/evaluate.json, plots/length.csv and data/eval/ (predictions per system,
-examples.json).
+Writes metrics/eval/<system>.json (the headline numbers DVC tables), metrics/timings/evaluate.json,
+plots/length.csv and data/eval/ (scores.json with every number, predictions per system, examples.json).
+Every metric is given for all test rows and for the novel ones (no near-duplicate in train, see
+lib/prepare/near_duplicates.py).
 """
 import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lib.common.cli import run_stage
@@ -17,20 +20,13 @@ from lib.decoding.prediction import DecodeConfig, generate
 from lib.decoding.unknowns import count_unknowns
 from lib.evaluation.metrics import paired_bootstrap
 from lib.evaluation.retrieval import TfidfRetriever
-from lib.evaluation.scoring import (
-    BASELINE,
-    SYSTEMS,
-    error_examples,
-    extreme_examples,
-    length_table,
-    predictions_frame,
-    score,
-    teacher_forced_accuracy,
-    token_error_analysis,
-)
+from lib.evaluation.scoring import (BASELINE, SYSTEMS, error_examples, extreme_examples, headline, length_table,
+                                  predictions_frame, score, subset_scores, teacher_forced_accuracy,
+                                  token_error_analysis)
 from lib.models.batching import collate, encode_rows
 from lib.models.checkpoint import load_checkpoint
 from lib.models.seq2seq import ATTENTION_KINDS, MODEL_KINDS
+from lib.prepare.near_duplicates import evaluation_subsets
 from lib.tokens.vocabulary import UNK
 
 # Each pair (a, b) asks: is a better than b?
@@ -38,7 +34,7 @@ COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), ("copy", "att
                *((m, BASELINE) for m in MODEL_KINDS))
 SPLIT = Path("data/split")
 OUTPUT = Path("data/eval")
-METRICS = Path("metrics/eval.json")
+METRICS = Path("metrics/eval")
 TIMINGS = Path("metrics/timings/evaluate.json")
 LENGTH_PLOT = Path("plots/length.csv")
 
@@ -68,11 +64,12 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
     seconds = time.perf_counter() - start
     attention = [g.attention for g in generations] if name in ATTENTION_KINDS else None
     frame = predictions_frame(test, [g.tokens for g in generations], attention)
+    frame["unknowns"] = [count_unknowns(g.raw_tokens, UNK) for g in generations]
     encoded = encode_rows(test, src_vocab, tgt_vocab, copy=name == "copy")
     batches = [collate(encoded[i: i + 64], len(tgt_vocab)) for i in range(0, len(encoded), 64)]
     result = score(frame, config["short_len"])
     result["token_accuracy"] = round(teacher_forced_accuracy(model, batches, device), 4)
-    result["unk_per_output"] = round(sum(count_unknowns(g.raw_tokens, UNK) for g in generations) / len(test), 3)
+    result["unk_per_output"] = round(float(frame["unknowns"].mean()), 3)
     if decode.constrained:  # what the constraint changes, on the same model and split
         free = generate(model, src_vocab, tgt_vocab, list(test["src"]), replace(decode, constrained=False),
                         device=device)
@@ -95,12 +92,11 @@ def main() -> None:
     retriever = TfidfRetriever().fit(list(train["src"]), list(train["tgt"]))
     predictions[BASELINE] = predictions_frame(test, retriever.retrieve(list(test["src"])))
     results[BASELINE] = score(predictions[BASELINE], config["short_len"])
-    references = list(test["tgt"].map(list))
-    results["bootstrap"] = {
-        f"{a}_vs_{b}": paired_bootstrap(list(predictions[a]["hypothesis"]), list(predictions[b]["hypothesis"]),
-                                        references, n_resamples=config["resamples"], seed=config["seed"])
-        for a, b in COMPARISONS
-    }
+    novel = evaluation_subsets(test)["novel"]
+    for system in SYSTEMS:
+        results[system]["novel"] = subset_scores(predictions[system], novel, config["short_len"])
+    results["bootstrap"] = comparisons(predictions, np.ones(len(test), dtype=bool), config)
+    results["bootstrap_novel"] = comparisons(predictions, novel, config)
     results["bleu_signature"] = results["attn"]["bleu_signature"]
     results["decode"] = vars(decode)
     examples = {
@@ -109,20 +105,34 @@ def main() -> None:
         "worst": {name: extreme_examples(frame, 3, best=False) for name, frame in predictions.items()},
         "token_errors": {name: token_error_analysis(frame, config["examples"]) for name, frame in predictions.items()},
     }
+    write_text_atomic(LENGTH_PLOT, length_table(predictions, config["edges"]).to_csv(index=False))
     with atomic_dir(OUTPUT) as staging:
         for name, frame in predictions.items():
             frame.to_parquet(staging / f"predictions_{name}.parquet", index=False)
         write_json_atomic(staging / "examples.json", examples)
-    write_text_atomic(LENGTH_PLOT, length_table(predictions, config["edges"]).to_csv(index=False))
-    write_json_atomic(METRICS, results)
+        write_json_atomic(staging / "scores.json", results)
+    with atomic_dir(METRICS) as staging:
+        for system in SYSTEMS:
+            write_json_atomic(staging / f"{system}.json", headline(results[system]))
     write_json_atomic(TIMINGS, timings)  # apart from the metrics, so a rerun with equal results diffs nothing
     print(results_table(results))
 
 
+def comparisons(predictions: dict[str, pd.DataFrame], mask: np.ndarray, config: dict) -> dict:
+    """Paired bootstrap of the BLEU difference of each pair in COMPARISONS, on the rows `mask` selects."""
+    hypotheses = {name: [h for h, keep in zip(frame["hypothesis"], mask) if keep]
+                  for name, frame in predictions.items()}
+    references = [r for r, keep in zip(predictions[BASELINE]["reference"], mask) if keep]
+    return {f"{a}_vs_{b}": paired_bootstrap(hypotheses[a], hypotheses[b], references,
+                                            n_resamples=config["resamples"], seed=config["seed"])
+            for a, b in COMPARISONS}
+
+
 def results_table(results: dict) -> str:
-    rows = {system: {"BLEU": results[system]["bleu"], "exact": results[system]["exact_match"],
-                     "parse": results[system]["parse_rate"], "pos acc": results[system]["positional_accuracy"],
-                     "tf acc": results[system].get("token_accuracy", float("nan"))}
+    rows = {system: {"BLEU": results[system]["bleu"], "BLEU novel": results[system]["novel"]["bleu"],
+                     "exact": results[system]["exact_match"], "compile": results[system]["compile_rate"],
+                     "tf acc": results[system].get("token_accuracy", float("nan")),
+                     "unk/output": results[system].get("unk_per_output", float("nan"))}
             for system in SYSTEMS}
     return pd.DataFrame(rows).T.to_string(float_format=lambda x: f"{x:.3f}")
 

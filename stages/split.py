@@ -1,4 +1,4 @@
-"""Stage `split`: pairs -> data/split/ (the three splits, vocab.json, near_duplicates.json) and metrics/data.json."""
+"""Stage `split`: pairs -> data/split/ (splits, vocab.json, near_duplicates.json, stats.json), metrics/data.json."""
 import json
 from collections import Counter
 from pathlib import Path
@@ -61,7 +61,7 @@ def main() -> None:
                                  config["subwords"])
     near_duplicates = {"policy": config["near_duplicates"],
                        **summarize({name: splits[name] for name in ("valid", "test")})}
-    metrics = {
+    stats = {
         "tokenize": json.loads((TOKENIZED / "stats.json").read_text()),
         "rows": {name: len(frame) for name, frame in splits.items()},
         "pool": {name: len(frame) for name, frame in pools.items()},
@@ -76,8 +76,15 @@ def main() -> None:
             frame.reset_index(drop=True).to_parquet(staging / f"{name}.parquet", index=False)
         save_vocabularies(staging / "vocab.json", src_vocab, tgt_vocab)
         write_json_atomic(staging / "near_duplicates.json", near_duplicates)
-    write_json_atomic(METRICS, metrics)
-    print(json.dumps({key: metrics[key] for key in ("rows", "removed", "near_duplicates", "vocab", "oov")}))
+        write_json_atomic(staging / "stats.json", stats)
+    write_json_atomic(METRICS, headline(stats))
+    print(json.dumps({key: stats[key] for key in ("rows", "removed", "near_duplicates", "vocab", "oov")}))
+
+
+def headline(stats: dict) -> dict:
+    """The numbers of data/split/stats.json that metrics/data.json keeps (DVC tables every key)."""
+    return {"pairs_kept": stats["tokenize"]["pairs_kept"], "round_trip_rate": stats["tokenize"]["round_trip_rate"],
+            **{key: stats[key] for key in ("rows", "vocab", "oov", "near_duplicates")}}
 
 
 if __name__ == "__main__":

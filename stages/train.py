@@ -1,9 +1,10 @@
-"""Stage `train_<model>`: train one seq2seq model (rnn, lstm or attn) on data/split.
+"""Stage `train_<model>`: train one seq2seq model (rnn, lstm, attn or copy) on data/split.
 
     python -m stages.train --model attn
 
 Reads the `train` and `<model>` sections of params.yaml; writes models/<model>.pt,
-metrics/train_<model>.json and plots/train_<model>.csv (see lib/training/trainer.py).
+metrics/train/<model>.json, plots/train_<model>.csv and
+metrics/timings/train_<model>.json (see lib/training/trainer.py).
 """
 import argparse
 

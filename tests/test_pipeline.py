@@ -14,10 +14,10 @@ TINY = {
     "data.python.packages": [],  # the standard library alone
     "split.n_train": 300, "split.n_valid": 30, "split.n_test": 30,
     "train.emb_dim": 16, "train.hidden_dim": 16, "train.max_epochs": 2, "train.batch_size": 32,
-    "train.adaptive_cutoffs": [], "attn.attention_dim": 16,
+    "train.adaptive_cutoffs": [], "attn.attention_dim": 16, "copy.attention_dim": 16,
     "decode.beam_size": 2, "decode.max_len": 30, "evaluate.bootstrap_resamples": 50,
 }
-SYSTEMS = ("rnn", "lstm", "attn", "retrieval")
+SYSTEMS = ("rnn", "lstm", "attn", "copy", "retrieval")
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -63,20 +63,25 @@ def test_repro_writes_the_data_contract(project):
         assert (project / "data" / "split" / f"{name}.parquet").is_file()
     metrics = json.loads((project / "metrics" / "data.json").read_text())
     assert metrics["rows"] == {"train": 300, "valid": 30, "test": 30}
-    assert metrics["tokenize"]["round_trip_rate"] >= 0.99
+    assert metrics["round_trip_rate"] >= 0.99
     vocab = json.loads((project / "data" / "split" / "vocab.json").read_text())
     assert vocab["src"][:4] == vocab["tgt"][:4] == ["<pad>", "<bos>", "<eos>", "<unk>"]
 
 
 def test_repro_trains_evaluates_and_reports(project):
-    for model in ("rnn", "lstm", "attn"):
+    for model in ("rnn", "lstm", "attn", "copy"):
         assert (project / "models" / f"{model}.pt").is_file()
         curve = (project / "plots" / f"train_{model}.csv").read_text().splitlines()
         assert curve[0] == "epoch,train_loss,valid_loss" and len(curve) == 3
-    evaluation = json.loads((project / "metrics" / "eval.json").read_text())
+    evaluation = json.loads((project / "data" / "eval" / "scores.json").read_text())
     for system in SYSTEMS:
         assert 0 <= evaluation[system]["bleu"] <= 100 and 0 <= evaluation[system]["parse_rate"] <= 1
-    assert set(evaluation["bootstrap"]) >= {"attn_vs_lstm", "lstm_vs_rnn", "attn_vs_rnn"}
+        headline = json.loads((project / "metrics" / "eval" / f"{system}.json").read_text())
+        assert headline["bleu"] == evaluation[system]["bleu"] and "bleu_novel" in headline
+        assert evaluation[system]["novel"]["rows"] <= 30
+    for comparisons in (evaluation["bootstrap"], evaluation["bootstrap_novel"]):
+        assert set(comparisons) >= {"attn_vs_lstm", "lstm_vs_rnn", "attn_vs_rnn", "copy_vs_attn",
+                                    "copy_vs_retrieval"}
     assert evaluation["retrieval"]["parse_rate"] == 1.0  # real training code always parses
     report = (project / "plots" / "report" / "report.md").read_text()
     for section in ("Results", "Loss curves", "Error taxonomy", "Attention", "Conclusions"):
@@ -84,7 +89,7 @@ def test_repro_trains_evaluates_and_reports(project):
     assert (project / "plots" / "report" / "report.pdf").read_bytes().startswith(b"%PDF")
     assert len(list((project / "plots" / "report" / "figures").glob("attention_*.png"))) >= 3
     shown = json.loads(dvc("metrics", "show", "--json", cwd=project).stdout)
-    assert {"metrics/data.json", "metrics/eval.json", "metrics/train_attn.json"} <= set(
+    assert {"metrics/data.json", "metrics/eval/copy.json", "metrics/train/attn.json"} <= set(
         next(iter(shown.values()))["data"])
 
 

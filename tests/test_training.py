@@ -127,7 +127,7 @@ def test_run_writes_checkpoint_metrics_plot_and_timings(tmp_path):
     out = {name: tmp_path / name for name in ("models", "metrics", "plots")}
     returned = run(read_config(params(max_epochs=2), "attn"), split, out["models"], out["metrics"], out["plots"],
                    progress=False)
-    written = json.loads((out["metrics"] / "train_attn.json").read_text())
+    written = json.loads((out["metrics"] / "train" / "attn.json").read_text())
     timings = json.loads((out["metrics"] / "timings" / "train_attn.json").read_text())
     assert returned == {**written, **timings}
     for key in ("best_valid_loss", "best_valid_ppl", "final_train_loss", "final_valid_loss", "final_train_ppl",
@@ -153,7 +153,7 @@ def test_the_same_weights_give_byte_identical_checkpoints_and_metrics(tmp_path):
         run(read_config(params(max_epochs=2), "copy"), split, out / "models", out / "metrics", out / "plots",
             progress=False)
         digests.append([hashlib.md5((out / name).read_bytes()).hexdigest()
-                        for name in ("models/copy.pt", "metrics/train_copy.json", "plots/train_copy.csv")])
+                        for name in ("models/copy.pt", "metrics/train/copy.json", "plots/train_copy.csv")])
     assert digests[0] == digests[1]
 
 

@@ -75,6 +75,39 @@ def score(predictions: pd.DataFrame, short_len: int) -> dict:
     }
 
 
+# What metrics/eval/<system>.json holds (DVC tables these; everything else is in data/eval/scores.json).
+HEADLINE = ("bleu", "exact_match", "exact_match_short", "compile_rate", "parse_rate", "token_accuracy",
+            "unk_per_output", "distinct_outputs", "function_name_accuracy", "mean_output_length")
+SUBSET_METRICS = ("bleu", "exact_match", "exact_match_short", "compile_rate", "unk_per_output")
+
+
+def subset_scores(predictions: pd.DataFrame, mask, short_len: int) -> dict:
+    """The headline metrics of the rows `mask` selects (e.g. the novel test rows): BLEU, exact match (all and
+    short), compile rate and, where the frame has an `unknowns` column (models), `<unk>` per output."""
+    rows = predictions[mask]
+    hypotheses, references = list(rows["hypothesis"]), list(rows["reference"])
+    result = {
+        "rows": len(rows),
+        "bleu": round(metrics.corpus_bleu(hypotheses, references)[0], 2),
+        "exact_match": round(metrics.exact_match(hypotheses, references), 4),
+        "exact_match_short": round(metrics.exact_match(hypotheses, references, max_ref_len=short_len), 4),
+        "compile_rate": round(float(rows["compile_ok"].mean()), 4),
+    }
+    if "unknowns" in rows.columns:
+        result["unk_per_output"] = round(float(rows["unknowns"].mean()), 3)
+    return result
+
+
+def headline(result: dict) -> dict:
+    """The few numbers of one system's `score` result that metrics/eval/<system>.json keeps, plus the novel
+    rows' BLEU and exact match (`*_novel`) when scored."""
+    kept = {key: result[key] for key in HEADLINE if key in result}
+    for key in ("bleu", "exact_match", "compile_rate"):
+        if key in result.get("novel", {}):
+            kept[f"{key}_novel"] = result["novel"][key]
+    return kept
+
+
 def _rounded(value: float, digits: int) -> float | None:
     """`value` rounded, or None for NaN (a corpus without `def`s has no function-name accuracy)."""
     return None if math.isnan(value) else round(value, digits)

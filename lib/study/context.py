@@ -18,10 +18,10 @@ from lib.study import interpretation, plotting
 class StudyOutputs:
     """What the earlier stages wrote, loaded."""
 
-    data: dict  # metrics/data.json
-    train: dict[str, dict]  # metrics/train_<model>.json
+    data: dict  # data/split/stats.json (metrics/data.json holds its headline numbers)
+    train: dict[str, dict]  # metrics/train/<model>.json and metrics/timings/train_<model>.json
     curves: dict[str, pd.DataFrame]  # plots/train_<model>.csv
-    evaluation: dict  # metrics/eval.json
+    evaluation: dict  # data/eval/scores.json (metrics/eval/<system>.json hold its headline numbers)
     length: pd.DataFrame  # plots/length.csv
     predictions: dict[str, pd.DataFrame]  # data/eval/predictions_<system>.parquet
     examples: dict  # data/eval/examples.json
@@ -30,10 +30,11 @@ class StudyOutputs:
     def load(cls, root: Path = Path(".")) -> StudyOutputs:
         read = lambda path: json.loads((root / path).read_text())  # noqa: E731
         return cls(
-            data=read("metrics/data.json"),
-            train={m: read(f"metrics/train_{m}.json") for m in MODEL_KINDS},
+            data=read("data/split/stats.json"),
+            # the report's training table shows the time too (a rerun of visualize costs seconds)
+            train={m: read(f"metrics/train/{m}.json") | read(f"metrics/timings/train_{m}.json") for m in MODEL_KINDS},
             curves={m: pd.read_csv(root / f"plots/train_{m}.csv") for m in MODEL_KINDS},
-            evaluation=read("metrics/eval.json"),
+            evaluation=read("data/eval/scores.json"),
             length=pd.read_csv(root / "plots/length.csv"),
             predictions={s: pd.read_parquet(root / f"data/eval/predictions_{s}.parquet") for s in SYSTEMS},
             examples=read("data/eval/examples.json"),

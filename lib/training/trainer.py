@@ -2,7 +2,7 @@
 
 Outputs of a run (all written at the end, each atomically, so a failed run leaves nothing half-written):
   models/<kind>.pt                  best checkpoint by validation loss (lib/models/checkpoint.py)
-  metrics/train_<kind>.json         best and final losses / perplexities, epochs, parameters
+  metrics/train/<kind>.json         best and final losses / perplexities, epochs, parameters
   plots/train_<kind>.csv            epoch, train_loss, valid_loss
   metrics/timings/train_<kind>.json wall time, s/epoch, throughput, device, threads
 Timings live apart from the rest, so identical weights give byte-identical checkpoints and metrics: nothing
@@ -247,6 +247,6 @@ def run(config: dict, split_dir: Path | str = "data/split", models_dir: Path | s
     resolve_device(config["device"])  # fail before loading data
     src_vocab, tgt_vocab, train, valid = load_data(split_dir, copy=kind == "copy")
     result = train_model(config, src_vocab, tgt_vocab, train, valid, progress=progress)
-    write_outputs(result, Path(models_dir) / f"{kind}.pt", Path(metrics_dir) / f"train_{kind}.json",
+    write_outputs(result, Path(models_dir) / f"{kind}.pt", Path(metrics_dir) / "train" / f"{kind}.json",
                   Path(plots_dir) / f"train_{kind}.csv", Path(metrics_dir) / "timings" / f"train_{kind}.json")
     return {**result.metrics, **result.timings}
