@@ -1,5 +1,5 @@
 """The report: sections in order, readable tables, one sentence per finding, conclusions that follow the numbers,
-robustness to missing and new metrics, and a PDF."""
+robustness to missing and new metrics, and a real PDF made from the same Markdown."""
 import re
 
 import matplotlib.pyplot as plt
@@ -19,6 +19,7 @@ from lib.study.report import (
     write_report,
 )
 from lib.study.report.numbers import fmt_number, p_clause
+from lib.study.report.pdf import markdown_to_html, new_pdf, to_pdf
 
 
 def system(bleu, parse, token_accuracy=0.5):
@@ -333,11 +334,31 @@ def test_markdown_escapes_tokens_and_pipes(tmp_path, context):
     assert md_escape("a_b") == r"a\_b"
 
 
-def test_pdf_is_a_valid_pdf_with_every_figure(tmp_path, context):
+def test_pdf_is_a_valid_pdf_of_plausible_length_with_every_figure(tmp_path, context):
     _, pdf = write_report(context, tmp_path / "r.md", tmp_path / "r.pdf")
     data = pdf.read_bytes()
-    assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) >= 3
-    assert data.count(b"/Subtype /Image") >= 5  # loss, length, errors, alignment, one heatmap
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
+    assert 3 <= pages <= 12
+    assert len(re.findall(rb"/Subtype\s*/Image", data)) >= 5  # loss, length, errors, alignment, one heatmap
+
+
+def test_pdf_html_has_real_tables_wrapped_code_and_sized_figures(tmp_path, context):
+    markdown = markdown_of(tmp_path, context)
+    html = markdown_to_html(markdown, tmp_path / "report", new_pdf())
+    assert html.count("<table") == markdown.count("\n*Table ")
+    assert re.search(r'<th align="left" width="[\d.]+">stage</th>', html)
+    assert '<td align="right">15,043</td>' in html
+    assert re.search(r'<img src="[^"]+loss\.png" width="[\d.]+" height="[\d.]+">', html)
+    assert "<pre><code" in html
+
+
+def test_long_code_lines_wrap_instead_of_running_off_the_page(tmp_path):
+    code = "x = [" + ", ".join(f"value_{i}" for i in range(60)) + "]"
+    short = to_pdf("# t\n\n```python\nx = 1\n```\n", tmp_path, tmp_path / "short.pdf", "t")
+    long = to_pdf("# t\n\n```python\n" + "\n".join([code] * 60) + "\n```\n", tmp_path, tmp_path / "long.pdf", "t")
+    # 60 lines of ~600 characters need several wrapped lines each: more than one page, none cut off
+    assert short == 1 and long >= 3
 
 
 def test_example_records_from_predictions():

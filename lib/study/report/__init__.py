@@ -1,4 +1,4 @@
-"""The study's report, written as Markdown (renders on GitHub) and as a PDF of the same blocks.
+"""The study's report, written as Markdown (renders on GitHub) and as a PDF made from that same Markdown.
 
 Modules, one concern each:
   results      what metrics/eval.json holds: systems, subsets, bootstrap comparisons (all optional)
@@ -9,7 +9,7 @@ Modules, one concern each:
   conclusions  the abstract and the conclusions, generated from the numbers by fixed rules
   sections     the sections in reading order
   markdown     blocks -> Markdown
-  pdf          blocks -> PDF pages (matplotlib)
+  pdf          Markdown -> PDF (markdown-it-py + fpdf2)
 
 Units: BLEU is sacrebleu's corpus BLEU on a 0-100 scale; every rate is a fraction in [0, 1] in the metric
 files and a percentage in the report.
@@ -39,7 +39,7 @@ def example_records(predictions, columns=("summary", "reference_code", "generate
 
 
 def write_report(context: Mapping, markdown_path, pdf_path) -> tuple[Path, Path]:
-    """Write the report as Markdown and as a PDF; returns both paths.
+    """Write the report as Markdown and as a PDF of that Markdown; returns both paths.
 
     `context` (every key optional; a missing part is said to be missing, a missing metric leaves out its
     column or sentence):
@@ -63,7 +63,7 @@ def write_report(context: Mapping, markdown_path, pdf_path) -> tuple[Path, Path]
     title = context.get("title", DEFAULT_TITLE)
     markdown_path.parent.mkdir(parents=True, exist_ok=True)
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    sections = build_sections(context)
-    markdown_path.write_text(to_markdown(title, sections, markdown_path), encoding="utf-8")
-    to_pdf(title, sections, pdf_path)
+    text = to_markdown(title, build_sections(context), markdown_path)
+    markdown_path.write_text(text, encoding="utf-8")
+    to_pdf(text, markdown_path.parent, pdf_path, title)
     return markdown_path, pdf_path

@@ -1,115 +1,185 @@
-"""PDF rendering of the report's blocks: matplotlib pages, no LaTeX."""
+"""PDF rendering of the report's Markdown: markdown-it-py turns it into HTML, fpdf2 lays that out on A4 pages.
+
+The PDF is made from the very Markdown written to report.md, so the two always say the same thing. Both
+libraries are pure Python; the fonts are the DejaVu TrueType files matplotlib ships (arrows, dashes, minus
+signs), so nothing outside `pip install -r requirements.txt` is needed and nothing is downloaded.
+Tables get column widths measured from their content, code wraps at the margin, and figures span the text
+width unless that would make them taller than MAX_FIGURE_MM.
+"""
 from __future__ import annotations
 
-import textwrap
+import logging
+import re
+from html import escape
 from pathlib import Path
 
 import matplotlib
+from fpdf import FPDF, FontFace, TextStyle
+from fpdf.html import HTML2FPDF
+from markdown_it import MarkdownIt
+from PIL import Image
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-
-from lib.study.report.document import Block  # noqa: E402
-
-PAGE = (8.27, 11.69)   # A4 portrait, inches
-MARGIN_X, TOP, BOTTOM = 0.07, 0.95, 0.05
-STYLES = {"title": (15, "sans-serif", "bold"), "h2": (12, "sans-serif", "bold"),
-          "p": (8.5, "sans-serif", "normal"), "mono": (7, "monospace", "normal")}
-WRAP = {"p": 105, "mono": 118}  # characters per line at those sizes on A4 within the margins
-
-
-def _pdf_lines(title: str, sections) -> list[tuple[str, str] | tuple[str, Block]]:
-    """The report as (style, text) lines and ('figure', block) entries."""
-    out = [("title", title), ("p", "")]
-    for heading, blocks in sections:
-        out += [("h2", heading), ("p", "")]
-        for block in blocks:
-            if block.kind == "p":
-                out += [("p", line) for line in textwrap.wrap(block.text, WRAP["p"])]
-            elif block.kind == "list":
-                for item in block.items:
-                    wrapped = textwrap.wrap(item, WRAP["p"] - 2)
-                    out += [("p", ("• " if i == 0 else "  ") + line) for i, line in enumerate(wrapped)]
-            elif block.kind == "table":
-                out += [("mono", line) for line in _text_table(block.header, block.items)]
-            elif block.kind == "code":
-                out += [("mono", line[: WRAP["mono"]]) for line in block.text.splitlines()]
-            elif block.kind == "figure":
-                out.append(("figure", block))
-            out.append(("p", ""))
-    return out
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+FONTS = {  # family: {style: file}
+    "serif": {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf",
+              "BI": "DejaVuSerif-BoldItalic.ttf"},
+    "sans": {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf",
+             "BI": "DejaVuSans-BoldOblique.ttf"},
+    "mono": {"": "DejaVuSansMono.ttf", "B": "DejaVuSansMono-Bold.ttf", "I": "DejaVuSansMono-Oblique.ttf",
+             "BI": "DejaVuSansMono-BoldOblique.ttf"},
+}
+BODY_FONT = "serif"
+MARGIN_MM = 18
+BODY_PT, TABLE_PT, CODE_PT = 9.5, 8, 7.5
+CELL_PADDING_MM = 0.8
+MAX_FIGURE_MM = 100  # two figures and their captions fit on a page
+NUMERIC_CELL = re.compile(r"^[\d\s.,%+\-−–—\[\]()<>=sMkminh/]*$")  # right-aligned when a column holds only these
+TAG_STYLES = {
+    "h1": TextStyle(font_family="sans", font_style="B", font_size_pt=16, color="#000000", t_margin=0, b_margin=3),
+    "h2": TextStyle(font_family="sans", font_style="B", font_size_pt=12.5, color="#1f3b73", t_margin=5, b_margin=1),
+    "p": TextStyle(t_margin=2),
+    "li": TextStyle(l_margin=5, t_margin=1),
+    "pre": TextStyle(font_family="mono", font_size_pt=CODE_PT, t_margin=2, b_margin=1),
+    "code": FontFace(family="mono"),
+}
 
 
-def _text_table(header, rows, max_cell: int = 48) -> list[str]:
-    """A table as aligned monospace lines, cells cut to max_cell characters."""
-    cells = [[str(c) if len(str(c)) <= max_cell else str(c)[: max_cell - 1] + "…" for c in row]
-             for row in [header, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return [line[: WRAP["mono"]] for line in lines]
+class _ReportHTML(HTML2FPDF):
+    """fpdf2's HTML layout, with tables set in the regular table font.
+
+    fpdf2 starts a table in whatever font the PDF was last left in, so a table after an italic caption would be
+    italic; every table therefore starts from the regular TABLE_PT font and the body size is restored after it."""
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "table":
+            self._end_paragraph()  # flush the caption in its own font first
+            self.font_size_pt = TABLE_PT
+            self.pdf.set_font(BODY_FONT, "", TABLE_PT)
+        super().handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag) -> None:
+        super().handle_endtag(tag)
+        if tag == "table":
+            self.font_size_pt = BODY_PT
+            self.pdf.set_font(BODY_FONT, "", BODY_PT)
 
 
-def _line_height(style: str) -> float:
-    return STYLES[style][0] * 1.45 / 72 / PAGE[1]
+class _ReportPDF(FPDF):
+    """A4 pages with the page number in the footer."""
+
+    HTML2FPDF_CLASS = _ReportHTML
+
+    def footer(self) -> None:
+        """Page number, centred at the bottom."""
+        self.set_y(-12)
+        self.set_font("sans", size=8)
+        self.cell(0, 5, str(self.page_no()), align="C")
 
 
-class _Pager:
-    """Fills A4 pages top to bottom with text lines and images, starting a new page when full."""
-
-    def __init__(self, pdf: PdfPages):
-        self.pdf, self.page, self.y = pdf, None, TOP
-
-    def _room(self, height: float) -> None:
-        if self.page is None or self.y - height < BOTTOM:
-            self.flush()
-            self.page, self.y = plt.figure(figsize=PAGE), TOP
-
-    def flush(self) -> None:
-        if self.page is not None:
-            self.pdf.savefig(self.page)
-            plt.close(self.page)
-            self.page = None
-
-    def text(self, style: str, content: str) -> None:
-        # A heading keeps a few lines of its section on its page.
-        self._room(_line_height(style) + (5 * _line_height("p") if style == "h2" else 0))
-        self.y -= _line_height(style)
-        size, family, weight = STYLES[style]
-        # parse_math=False: a "$" in a docstring or code must not start mathtext.
-        self.page.text(MARGIN_X, self.y, content, fontsize=size, family=family, weight=weight, parse_math=False)
-
-    def image(self, block: Block) -> None:
-        """The figure at page width (shrunk to fit a page if tall), its caption below it."""
-        path = Path(block.path)
-        if not path.exists():
-            self.text("p", f"(figure missing: {path})")
-            return
-        pixels = plt.imread(path)
-        aspect = pixels.shape[0] / pixels.shape[1]
-        width = 1 - 2 * MARGIN_X
-        height = width * PAGE[0] * aspect / PAGE[1]
-        if height > TOP - BOTTOM - 0.04:  # taller than a page: scale down, keep the aspect
-            height = TOP - BOTTOM - 0.04
-            width = height * PAGE[1] / aspect / PAGE[0]
-        self._room(height + _line_height("p"))
-        ax = self.page.add_axes((MARGIN_X, self.y - height, width, height))
-        ax.imshow(pixels)
-        ax.set_axis_off()
-        self.y -= height
-        self.text("p", f"Figure: {block.text}")
+def _plain(markdown_inline: str) -> str:
+    """A cell's Markdown source without backslash escapes, to measure it."""
+    return re.sub(r"\\(.)", r"\1", markdown_inline)
 
 
-def to_pdf(title: str, sections, pdf_path: Path) -> None:
-    """Pages of matplotlib text with the figures set in at page width."""
-    with PdfPages(pdf_path) as pdf:
-        pager = _Pager(pdf)
-        for style, content in _pdf_lines(title, sections):
-            if style == "figure":
-                pager.image(content)
-            else:
-                pager.text(style, content)
-        pager.flush()
+def _fit(natural: list[float], minimum: list[float], room: float) -> list[float]:
+    """Column widths: the natural ones when they fit, else each shrunk towards its longest word, in proportion
+    to how much it can give."""
+    if sum(natural) <= room:
+        return natural
+    slack = sum(n - m for n, m in zip(natural, minimum))
+    if sum(minimum) >= room or slack <= 0:
+        return [m * room / sum(minimum) for m in minimum]
+    give = (sum(natural) - room) / slack
+    return [n - (n - m) * give for n, m in zip(natural, minimum)]
 
 
+def _size_table(tokens, start: int, pdf: FPDF) -> None:
+    """Set the widths and alignment of the table opening at tokens[start] from the text of its cells."""
+    columns: dict[int, list[tuple[object, str]]] = {}  # column -> [(open token, text)]
+    column = 0
+    for i in range(start + 1, len(tokens)):
+        token = tokens[i]
+        if token.type == "table_close":
+            break
+        if token.type == "tr_open":
+            column = 0
+        elif token.type in ("th_open", "td_open"):
+            text = _plain(tokens[i + 1].content) if tokens[i + 1].type == "inline" else ""
+            columns.setdefault(column, []).append((token, text))
+            column += 1
+    pad = 2 * CELL_PADDING_MM + 1
+    natural, minimum = [], []
+    for cells in columns.values():
+        header, body = cells[0][1], [text for _, text in cells[1:]]
+        pdf.set_font(BODY_FONT, "B", TABLE_PT)
+        header_full = pdf.get_string_width(header)
+        header_word = max((pdf.get_string_width(w) for w in header.split()), default=0)
+        pdf.set_font(BODY_FONT, "", TABLE_PT)
+        body_full = max((pdf.get_string_width(t) for t in body), default=0)
+        body_word = max((pdf.get_string_width(w) for t in body for w in t.split()), default=0)
+        natural.append(max(body_full, header_full) + pad)
+        minimum.append(max(body_word, header_word) + pad)
+        numeric = all(NUMERIC_CELL.match(t) for t in body)
+        for token, _ in cells:
+            token.attrSet("align", "right" if numeric else "left")
+    widths = _fit(natural, minimum, pdf.epw)
+    for index, cells in columns.items():
+        cells[0][0].attrSet("width", f"{widths[index]:.2f}")
+    tokens[start].attrSet("width", f"{min(100.0, 100 * sum(widths) / pdf.epw):.1f}%")
+    tokens[start].attrSet("cellpadding", str(CELL_PADDING_MM))
+
+
+def _image_rule(base: Path, pdf: FPDF):
+    """A markdown-it render rule for images: an <img> sized to the text width (or MAX_FIGURE_MM tall), or a
+    note where the file is missing."""
+
+    def render(self, tokens, idx, options, env) -> str:
+        path = (base / tokens[idx].attrGet("src")).resolve()
+        try:
+            with Image.open(path) as image:
+                aspect = image.height / image.width
+        except OSError:
+            return f"<i>(figure missing: {escape(str(path))})</i>"
+        width = min(pdf.epw, MAX_FIGURE_MM / aspect)
+        # fpdf2 reads <img> width and height in points.
+        return (f'<img src="{escape(str(path))}" width="{width * pdf.k:.1f}" '
+                f'height="{width * aspect * pdf.k:.1f}">')
+
+    return render
+
+
+def markdown_to_html(markdown_text: str, base: Path, pdf: FPDF) -> str:
+    """HTML for fpdf2: GitHub-style tables with measured columns, images resolved against `base` and sized."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.add_render_rule("image", _image_rule(base, pdf))
+    tokens = md.parse(markdown_text)
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            _size_table(tokens, index, pdf)
+    return md.renderer.render(tokens, md.options, {})
+
+
+def new_pdf(title: str = "") -> FPDF:
+    """An empty A4 report PDF with its margins and fonts, on its first page."""
+    pdf = _ReportPDF(format="A4")
+    pdf.set_title(title)
+    pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
+    pdf.set_auto_page_break(True, margin=MARGIN_MM)
+    for family, styles in FONTS.items():
+        for style, file in styles.items():
+            pdf.add_font(family, style, str(FONT_DIR / file))
+    pdf.set_fallback_fonts(["sans"])  # DejaVu Serif lacks a few symbols (⏎) that DejaVu Sans has
+    pdf.add_page()
+    return pdf
+
+
+def to_pdf(markdown_text: str, base: Path, pdf_path: Path, title: str) -> int:
+    """Write the Markdown (figure links relative to `base`) as an A4 PDF; returns the number of pages."""
+    pdf = new_pdf(title)
+    html = markdown_to_html(markdown_text, Path(base), pdf)
+    pdf.set_font(BODY_FONT, size=BODY_PT)
+    # fpdf2 logs every HTML attribute it ignores (e.g. code classes); the layout does not depend on them.
+    logging.getLogger("fpdf").setLevel(logging.ERROR)
+    pdf.write_html(html, font_family=BODY_FONT, tag_styles=TAG_STYLES, table_line_separators=True)
+    pdf.output(str(pdf_path))
+    return pdf.pages_count
