@@ -8,28 +8,34 @@ from tqdm import tqdm
 from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
 from lib.common.params import get, load_params
-from lib.prepare.pairs import OVERLONG_CHOICES, Limits, make_pairs
+from lib.prepare.pairs import OVERLONG_CHOICES, DocstringFilters, Limits, has_given_test, make_pairs
 
 RAW = Path("data/raw/functions.parquet")
 OUTPUT = Path("data/tokenized")
+TEST_DROPPED = "test_dropped.json"  # only when the source gives a test split, scored as given
 
 
-def read_config(params: dict) -> Limits:
+def read_config(params: dict) -> tuple[Limits, DocstringFilters]:
+    """The length limits and the docstring filters of the `tokenize` section."""
     max_src_len = get(params, "tokenize.max_src_len", int, minimum=1)
-    return Limits(
+    limits = Limits(
         min_src_len=get(params, "tokenize.min_src_len", int, minimum=1, maximum=max_src_len),
         max_src_len=max_src_len,
         max_tgt_len=get(params, "tokenize.max_tgt_len", int, minimum=1),
         overlong=get(params, "tokenize.overlong", str, choices=OVERLONG_CHOICES),
     )
+    filters = DocstringFilters(**{name: get(params, f"tokenize.{name}", bool)
+                                  for name in ("first_sentence", "strip_markup", "drop_templated")})
+    return limits, filters
 
 
 def main() -> None:
-    limits = read_config(load_params())
+    limits, filters = read_config(load_params())
     raw = pd.read_parquet(RAW)
-    counts = Counter()
+    counts, test_dropped = Counter(), []
+    test_as_given = has_given_test(raw["partition"])
     rows = tqdm(raw.to_dict("records"), desc="tokenizing", unit="function")
-    pairs = pd.DataFrame(list(make_pairs(rows, limits, counts)))
+    pairs = pd.DataFrame(list(make_pairs(rows, limits, counts, filters, test_as_given, test_dropped)))
     round_trips = counts.pop("round trip ok", 0)
     if pairs.empty:
         raise DataError(f"no pair survived tokenizing (dropped: {dict(counts)}); "
@@ -39,6 +45,8 @@ def main() -> None:
     with atomic_dir(OUTPUT) as staging:
         pairs.to_parquet(staging / "pairs.parquet", index=False)
         write_json_atomic(staging / "stats.json", stats)
+        if test_as_given:  # the test rows that could not be tokenized, named for metrics/data.json
+            write_json_atomic(staging / TEST_DROPPED, test_dropped)
     print(f"rows read: {stats['rows_read']}, pairs kept: {stats['pairs_kept']}, "
           f"round trip: {stats['round_trip_rate']:.2%}")
     for reason, count in stats["dropped"].items():

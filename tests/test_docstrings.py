@@ -24,3 +24,13 @@ def test_tokens_split_dotted_names_and_lower_case_an_ordinary_first_word():
 
 def test_identifiers_keep_their_case():
     assert tokenize_summary("DataFrame from HTTP response") == ["DataFrame", "from", "HTTP", "response"]
+
+
+def test_first_sentence_and_markup_steps_can_be_turned_off():
+    text = "Multiply `a * b` as https://x.org/mul says. Then print it."
+    assert summarize(text) == "Multiply a b as says."
+    assert summarize(text, first_sentence=False) == "Multiply a b as says. Then print it."
+    assert summarize(text, strip_markup=False) == "Multiply `a * b` as https://x.org/mul says."
+    assert summarize(text, first_sentence=False, strip_markup=False) == text
+    # The paragraph still ends where a library docstring's fields start.
+    assert summarize("Add `x`.\n:param x: a number", first_sentence=False, strip_markup=False) == "Add `x`."

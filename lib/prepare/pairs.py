@@ -12,6 +12,7 @@ from lib.tokens.docstrings import summarize, tokenize_summary
 
 KEPT_COLUMNS = ("repo", "path", "func_name", "url", "partition")
 OVERLONG_CHOICES = ("filter", "truncate")
+SPLITS = ("train", "valid", "test")
 # Docstrings filled in at import time (`{name}`, `%(name)s`) say nothing until formatted.
 _TEMPLATE = re.compile(r"\{\w*\}|%\(\w+\)[sdr]")
 
@@ -24,13 +25,37 @@ class Limits:
     overlong: str  # one of OVERLONG_CHOICES
 
 
-def make_pair(row: Mapping, limits: Limits) -> dict | str:
-    """The pair of one raw row, or the reason it is dropped."""
-    summary = summarize(row["docstring"])
-    if _TEMPLATE.search(summary):
-        return "templated docstring"
+@dataclass(frozen=True)
+class DocstringFilters:
+    """The steps written for library docstrings (`tokenize.first_sentence`, `strip_markup`, `drop_templated`):
+    right for the python and hub sources, wrong where the input is already a one-sentence intent (CoNaLa)."""
+    first_sentence: bool = True  # cut the summary to its first sentence
+    strip_markup: bool = True    # remove reST roles, links, URLs, backticks, `*` and `|`
+    drop_templated: bool = True  # drop docstrings with `{name}` / `%(name)s` placeholders
+
+
+def has_given_test(partitions: Iterable[str]) -> bool:
+    """True when the source assigns every row to train / valid / test and some to test: that test split is
+    scored as given. The rule of `lib.prepare.split.has_official_partition`, plus a test row."""
+    given = set(partitions)
+    return "test" in given and given <= set(SPLITS)
+
+
+def make_pair(row: Mapping, limits: Limits, filters: DocstringFilters = DocstringFilters(),
+              as_given: bool = False) -> dict | str:
+    """The pair of one raw row, or the reason it is dropped.
+
+    A row `as_given` (of a test split scored as given) skips the filters and limits: it is dropped only when
+    its summary or its code cannot be tokenized, and kept whole however long.
+    """
+    summary = summarize(row["docstring"], filters.first_sentence, filters.strip_markup)
     src = tokenize_summary(summary)
-    if len(src) < limits.min_src_len:
+    if as_given:
+        if not src:
+            return "summary has no tokens"
+    elif filters.drop_templated and _TEMPLATE.search(summary):
+        return "templated docstring"
+    elif len(src) < limits.min_src_len:
         return "summary under tokenize.min_src_len"
     try:
         tgt = tokenize_code(row["code"])
@@ -38,7 +63,7 @@ def make_pair(row: Mapping, limits: Limits) -> dict | str:
         return "body is only a docstring" if "only a docstring" in str(error) else "code does not parse"
     if not tgt:
         return "empty code"
-    if len(src) > limits.max_src_len or len(tgt) > limits.max_tgt_len:
+    if not as_given and (len(src) > limits.max_src_len or len(tgt) > limits.max_tgt_len):
         if limits.overlong == "filter":
             return "summary over tokenize.max_src_len" if len(src) > limits.max_src_len else \
                 "code over tokenize.max_tgt_len"
@@ -46,13 +71,25 @@ def make_pair(row: Mapping, limits: Limits) -> dict | str:
     return {**{column: row[column] for column in KEPT_COLUMNS}, "summary": summary, "src": src, "tgt": tgt}
 
 
-def make_pairs(rows: Iterable[Mapping], limits: Limits, counts: Counter) -> Iterator[dict]:
+def make_pairs(rows: Iterable[Mapping], limits: Limits, counts: Counter,
+               filters: DocstringFilters = DocstringFilters(), test_as_given: bool = False,
+               test_dropped: list | None = None) -> Iterator[dict]:
     """The pairs of `rows`. `counts` gets each dropped row under its reason, and under "round trip ok"
-    each pair whose code survives the round trip (see `round_trip_ok`)."""
+    each pair whose code survives the round trip (see `round_trip_ok`).
+
+    With `test_as_given` (see `has_given_test`) the test rows are made `as_given`; each one dropped is appended
+    to `test_dropped` (when given) with its position among the test rows, so a benchmark's row can be named.
+    """
+    test_row = 0
     for row in rows:
-        pair = make_pair(row, limits)
+        as_given = test_as_given and row["partition"] == "test"
+        pair = make_pair(row, limits, filters, as_given)
+        test_row += as_given
         if isinstance(pair, str):
             counts[pair] += 1
+            if as_given and test_dropped is not None:
+                test_dropped.append({"test_row": test_row - 1, "reason": pair, "path": row["path"],
+                                     "func_name": row["func_name"], "docstring": row["docstring"][:200]})
             continue
         counts["round trip ok"] += round_trip_ok(row["code"], pair["tgt"])
         yield pair

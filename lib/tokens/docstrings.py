@@ -20,11 +20,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`])")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
-def summarize(docstring: str) -> str:
+def summarize(docstring: str, first_sentence: bool = True, strip_markup: bool = True) -> str:
     """The first sentence of the docstring's first paragraph, markup removed; "" when nothing is left.
 
     The paragraph ends at a blank line, a doctest, a field list (`:param`, `@return`), a section header
-    (`Args:`, `Returns`, numpy underlines) or a reST directive.
+    (`Args:`, `Returns`, numpy underlines) or a reST directive. Both steps written for library docstrings can
+    be turned off for text that is already a one-sentence intent (CoNaLa), where backticks, `*` or a URL
+    are part of the request: `first_sentence=False` keeps the whole paragraph, `strip_markup=False` keeps
+    reST roles, links, URLs and markup characters as written.
     """
     lines = []
     for line in inspect.cleandoc(docstring).splitlines():
@@ -35,9 +38,11 @@ def summarize(docstring: str) -> str:
             break
         lines.append(line)
     text = " ".join(lines)
-    text = _URL.sub(" ", _LINK.sub(r"\1", _ROLE.sub(r"\1", text)))
-    text = _MARKUP.sub(" ", text)
-    text = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if strip_markup:
+        text = _URL.sub(" ", _LINK.sub(r"\1", _ROLE.sub(r"\1", text)))
+        text = _MARKUP.sub(" ", text)
+    if first_sentence:
+        text = _SENTENCE_END.split(text, maxsplit=1)[0]
     return " ".join(text.split())
 
 
