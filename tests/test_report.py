@@ -306,6 +306,7 @@ def test_missing_optional_metrics_do_not_crash(tmp_path, context):
     context["eval"]["attn"]["bleu"] = float("nan")
     context["eval"]["bootstrap"]["attn_vs_retrieval"].update(bleu_a=float("nan"), ci_low=float("nan"))
     del context["eval"]["bootstrap"]["attn_vs_lstm"]["p_value"]
+    context["eval"]["bootstrap"]["lstm_vs_rnn"]["delta"] = None  # the difference is then BLEU(a) - BLEU(b)
     context["eval"]["bootstrap"]["broken_vs_pair"] = {"bleu_a": 1.0}
     del context["data"]["oov"], context["data"]["tokenize"]
     context["train"]["attn"] = {}
@@ -316,6 +317,7 @@ def test_missing_optional_metrics_do_not_crash(tmp_path, context):
     assert "| attn | — |" in text
     assert "attn cannot be compared with the retrieval baseline: a BLEU is missing." in text
     assert "token accuracy" not in text
+    assert "No significant BLEU difference between lstm and rnn (+2.00 BLEU" in text
 
 
 def test_report_works_with_an_empty_context(tmp_path):

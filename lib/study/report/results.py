@@ -122,7 +122,7 @@ def comparison(key: str, pair: Mapping) -> Comparison | None:
     a, _, b = key.partition("_vs_")
     if any(missing(pair.get(k)) for k in ("bleu_a", "bleu_b", "ci_low", "ci_high")):
         return None
-    diff = pair.get("diff", pair.get("delta", pair["bleu_a"] - pair["bleu_b"]))
+    diff = next((pair[k] for k in ("diff", "delta") if not missing(pair.get(k))), pair["bleu_a"] - pair["bleu_b"])
     p = pair.get("p_value")
     return Comparison(a, b, pair["bleu_a"], pair["bleu_b"], diff, pair["ci_low"], pair["ci_high"],
                       None if missing(p) else p)
