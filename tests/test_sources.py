@@ -72,7 +72,8 @@ def write_json(path, rows) -> str:
 
 def test_files_per_split_get_their_partition(tmp_path):
     train = write_json(tmp_path / "train.json", [{"snippet": "x = 1", "intent": "set x to one", "partition": "test"}])
-    test = write_json(tmp_path / "test.json", [{"snippet": "y = 2", "intent": "set y"}, {"snippet": "z", "intent": "z"}])
+    test = write_json(tmp_path / "test.json", [{"snippet": "y = 2", "intent": "set y"},
+                                                {"snippet": "z", "intent": "z"}])
     data = {"source": "files", "files": {"paths": {"test": [test], "train": [train]}, "columns": CONALA_COLUMNS}}
     rows = list(read_source(data, Counter()))
     # Train first whatever the mapping's order; the split's key overrides a `partition` column of the file.
