@@ -272,6 +272,8 @@ def test_new_systems_metrics_classes_and_subsets_are_rendered(tmp_path, context)
     evaluation_["bootstrap"]["copy_vs_attn"] = pair(22.0, 20.0, 0.5, 3.5, 0.01)
     for name in ("rnn", "lstm", "attn", "retrieval", "copy"):
         evaluation_[name]["novel"] = {"bleu": evaluation_[name]["bleu"] - 4, "parse_rate": 0.5, "rows": 812}
+    evaluation_["bootstrap_novel"] = {"attn_vs_lstm": pair(16.0, 8.0, 4.0, 12.0, 0.001),
+                                      "copy_vs_attn": pair(18.0, 16.0, -1.0, 5.0, 0.2)}
     text = markdown_of(tmp_path, context)
     header = next(h for h in table_headers(text) if h[:2] == ["system", "BLEU"])
     assert {"compiles", "function name right", "distinct outputs"} <= set(header)
@@ -284,8 +286,11 @@ def test_new_systems_metrics_classes_and_subsets_are_rendered(tmp_path, context)
     assert ["system", "layout", "other name"] in table_headers(text) and "| copy | 10.0% | 50.0% |" in text
     assert "other name tokens take the most edits for every system (50.0% to 50.0%" in text
     assert "Results on the novel subset" in text and "BLEU, novel" in text
-    assert "On the 812 novel test rows, BLEU goes from the whole test split's to: rnn 10.00 → 6.00" in text
+    assert "From all test rows to the 812 novel ones, BLEU moves: rnn 10.00 → 6.00" in text
     assert "copy over attn (+2.00 BLEU" in text
+    assert "Paired bootstrap of BLEU differences on the novel subset" in text
+    assert "The bootstrap on the novel rows alone finds attn over lstm (+8.00) significant and finds no " \
+           "significant difference between copy and attn." in text
     assert "On test functions with no near-duplicate in training, BLEU falls for every system." in text
 
 

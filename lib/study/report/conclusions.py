@@ -215,13 +215,29 @@ def subset_changes(evaluation: Mapping) -> list[str]:
         if not pairs:
             continue
         rows = results.subset_rows(sub)
-        where = f"the {fmt_count(rows)} {name} test rows" if is_number(rows) else f"the {name} test subset"
-        out.append(f"On {where}, BLEU goes from the whole test split's to: "
+        where = f"the {fmt_count(rows)} {name} ones" if is_number(rows) else f"the {name} subset"
+        out.append(f"From all test rows to {where}, BLEU moves: "
                    + ", ".join(f"{s} {fmt_bleu(whole)} → {fmt_bleu(part)}" for s, whole, part in pairs) + ".")
         leader_all, leader_sub = max(pairs, key=lambda x: x[1])[0], max(pairs, key=lambda x: x[2])[0]
         if leader_all != leader_sub:
             out.append(f"On the {name} subset {leader_sub}, not {leader_all}, has the highest BLEU.")
+        out += _subset_significance(sub, name)
     return out
+
+
+def _subset_significance(sub: Mapping, name: str) -> list[str]:
+    """Rule: which BLEU differences the subset's own bootstrap supports (CI excludes 0), in one sentence."""
+    found = [c.winner_first() for c in results.comparisons(sub)]
+    if not found:
+        return []
+    supported = [f"{c.a} over {c.b} ({fmt_signed(c.diff)})" for c in found if c.sign]
+    unsupported = [f"{c.a} and {c.b}" for c in found if not c.sign]
+    parts = []
+    if supported:
+        parts.append(f"finds {join(supported)} significant")
+    if unsupported:
+        parts.append("finds no significant difference between " + "; nor between ".join(unsupported))
+    return [f"The bootstrap on the {name} rows alone " + " and ".join(parts) + "."]
 
 
 # --- attention and training ----------------------------------------------------------------------

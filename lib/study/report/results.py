@@ -22,7 +22,8 @@ SUBSETS = {"novel": "test rows without a near-duplicate in the training split"}
 def systems(evaluation: Mapping) -> list[str]:
     """The systems of an eval.json-like mapping, in the canonical order."""
     found = [key for key, value in evaluation.items()
-             if key not in NOT_SYSTEMS and key not in SUBSETS and isinstance(value, Mapping) and "bleu" in value]
+             if key not in NOT_SYSTEMS and key not in SUBSETS and not key.startswith("bootstrap")
+             and isinstance(value, Mapping) and "bleu" in value]
     return in_system_order(found)
 
 
@@ -72,11 +73,14 @@ def subset(evaluation: Mapping, name: str) -> dict:
         return dict(top)
     per_system = {s: evaluation[s][name] for s in systems(evaluation)
                   if isinstance(evaluation[s].get(name), Mapping) and "bleu" in evaluation[s][name]}
-    if not per_system:
-        return _flat_subset(evaluation, name)
-    rows = next((section.get(k) for section in per_system.values() for k in ("rows", "n", "count", "size")
+    found = per_system or _flat_subset(evaluation, name)
+    if not found:
+        return {}
+    rows = next((section.get(k) for section in found.values() for k in ("rows", "n", "count", "size")
                  if section.get(k) is not None), None)
-    return per_system | ({"rows": rows} if rows is not None else {})
+    bootstrap = evaluation.get(f"bootstrap_{name}")  # the subset's own paired bootstrap (stages/evaluate.py)
+    return (found | ({"rows": rows} if rows is not None else {})
+            | ({"bootstrap": bootstrap} if isinstance(bootstrap, Mapping) else {}))
 
 
 def subset_rows(sub: Mapping):

@@ -87,8 +87,23 @@ def data_section(context: Mapping) -> list[Block]:
     if split:
         blocks += [paragraph("The splits never share a file; valid and test drop every function whose code already "
                              "occurs in an earlier split, then each split is sampled to its size."), split]
+    official = _official_test(data.get("official_test"))
     vocabulary = tables.vocabulary_table(data)
-    return blocks + ([vocabulary] if vocabulary else [])
+    return blocks + ([paragraph(official)] if official else []) + ([vocabulary] if vocabulary else [])
+
+
+def _official_test(official) -> str | None:
+    """What happened to a test split the source gave (scored as given: not de-duplicated or sampled)."""
+    if not isinstance(official, Mapping) or not is_number(official.get("rows")):
+        return None
+    text = f"The source gives its own test split, scored as given: {fmt_count(official['rows'])} rows"
+    if is_number(official.get("untokenizable")):
+        text += f", after {fmt_count(official['untokenizable'])} that could not be tokenized"
+    if is_number(official.get("code_in_train")):
+        share = official.get("code_in_train_share")
+        text += (f"; {fmt_count(official['code_in_train'])}" + (f" ({fmt_rate(share)})" if is_number(share) else "")
+                 + " have their code in the training split too (counted, not removed)")
+    return text + "."
 
 
 def training_section(context: Mapping) -> list[Block]:
@@ -131,7 +146,10 @@ def results_section(context: Mapping) -> list[Block]:
     blocks += [b for b in (tables.bootstrap_table(evaluation), tables.constraint_table(evaluation),
                            tables.further_table(evaluation)) if b]
     blocks += tables.token_error_tables(evaluation) + tables.nested_tables(evaluation)
-    blocks += [b for b in (tables.subset_table(evaluation, name) for name in results.SUBSETS) if b]
+    for name in results.SUBSETS:
+        sub = results.subset(evaluation, name)
+        blocks += [b for b in (tables.subset_table(evaluation, name), tables.bootstrap_table(sub, f" on the {name} "
+                                                                                             f"subset")) if b]
     path = context.get("figures", {}).get("length")
     if path:
         blocks.append(figure(path, "BLEU and parse rate by docstring length"))

@@ -273,8 +273,9 @@ def type_edit_rate(token_errors: Mapping, token_type: str) -> float | None:
     return sum(values) if values else None
 
 
-def bootstrap_table(evaluation: Mapping) -> Block | None:
-    """Every bootstrap comparison, the better system first, with its 95% interval and verdict."""
+def bootstrap_table(evaluation: Mapping, scope: str = "") -> Block | None:
+    """Every bootstrap comparison, the better system first, with its 95% interval and verdict; `scope` names
+    a test subset in the caption."""
     rows = []
     for stored in results.comparisons(evaluation):
         c = stored.winner_first()
@@ -284,9 +285,9 @@ def bootstrap_table(evaluation: Mapping) -> Block | None:
                      fmt_interval(c.ci_low, c.ci_high), p, "yes" if c.sign else "no"])
     if not rows:
         return None
-    return table("Paired bootstrap of BLEU differences (better system first); significant when the 95% interval "
-                 "excludes 0.", ["comparison", "BLEU", "difference", "95% interval", "one-sided p", "significant"],
-                 rows)
+    caption = (f"Paired bootstrap of BLEU differences{scope} (better system first); significant when the 95% "
+               f"interval excludes 0.")
+    return table(caption, ["comparison", "BLEU", "difference", "95% interval", "one-sided p", "significant"], rows)
 
 
 def constraint_table(evaluation: Mapping) -> Block | None:
