@@ -285,7 +285,8 @@ def test_new_systems_metrics_classes_and_subsets_are_rendered(tmp_path, context)
     assert "| copy | 30.0% | 10.0% | 20.0% | 60.0% |" in text  # token edits by operation, and their sum
     assert ["system", "layout", "other name"] in table_headers(text) and "| copy | 10.0% | 50.0% |" in text
     assert "other name tokens take the most edits for every system (50.0% to 50.0%" in text
-    assert "Results on the novel subset" in text and "BLEU, novel" in text
+    assert "Results on the novel subset (812 rows): test rows without a near-duplicate" in text
+    assert "BLEU, novel" in text
     assert "From all test rows to the 812 novel ones, BLEU moves: rnn 10.00 → 6.00" in text
     assert "copy over attn (+2.00 BLEU" in text
     assert "Paired bootstrap of BLEU differences on the novel subset" in text

@@ -315,7 +315,9 @@ def subset_table(evaluation: Mapping, name: str) -> Block | None:
              *(DASH if results.value(sub, s, key) is None else fmt(results.value(sub, s, key))
                for key, _, fmt in columns)] for s in names]
     header = ["system", "BLEU, all test", *(f"{label}, {name}" for _, label, _ in columns)]
-    return table(f"Results on the {name} subset: {results.SUBSETS.get(name, name)}.", header, rows)
+    count = results.subset_rows(sub)
+    size = f" ({fmt_count(count)} rows)" if is_number(count) else ""
+    return table(f"Results on the {name} subset{size}: {results.SUBSETS.get(name, name)}.", header, rows)
 
 
 def error_classes(evaluation: Mapping) -> list[str]:
