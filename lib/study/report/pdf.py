@@ -179,7 +179,12 @@ def to_pdf(markdown_text: str, base: Path, pdf_path: Path, title: str) -> int:
     html = markdown_to_html(markdown_text, Path(base), pdf)
     pdf.set_font(BODY_FONT, size=BODY_PT)
     # fpdf2 logs every HTML attribute it ignores (e.g. code classes); the layout does not depend on them.
-    logging.getLogger("fpdf").setLevel(logging.ERROR)
-    pdf.write_html(html, font_family=BODY_FONT, tag_styles=TAG_STYLES, table_line_separators=True)
+    logger = logging.getLogger("fpdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        pdf.write_html(html, font_family=BODY_FONT, tag_styles=TAG_STYLES, table_line_separators=True)
+    finally:
+        logger.setLevel(level)
     pdf.output(str(pdf_path))
     return pdf.pages_count
