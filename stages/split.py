@@ -9,13 +9,17 @@ from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
 from lib.common.params import get, load_params
 from lib.prepare.near_duplicates import summarize
-from lib.prepare.split import (NEAR_DUPLICATE_POLICIES, SPLITS, assign_splits, deduplicate, has_official_partition,
-                               length_stats, oov_rates, sample_splits)
+from lib.prepare.split import (NEAR_DUPLICATE_POLICIES, SPLITS, assign_splits, deduplicate, has_given_test,
+                               length_stats, oov_rates, sample_splits, train_leakage)
 from lib.tokens.vocabulary import Vocabulary, save_vocabularies
 
 TOKENIZED = Path("data/tokenized")
 OUTPUT = Path("data/split")
 METRICS = Path("metrics/data.json")
+TEST_DROPPED = "test_dropped.json"  # data/tokenized/, written by stages/tokenize.py with a given test split
+OFFICIAL_TEST = "official_test.json"  # data/split/: only when the source gives the test split
+# What metrics/data.json keeps of it; data/split/stats.json adds the reasons, official_test.json names the rows.
+OFFICIAL_HEADLINE = ("rows", "untokenizable", "code_in_train", "code_in_train_share")
 
 
 def read_config(params: dict) -> dict:
@@ -46,14 +50,16 @@ def main() -> None:
     pairs = pd.read_parquet(TOKENIZED / "pairs.parquet")
     assigned = assign_splits(pairs, config["seed"], config["valid_fraction"], config["test_fraction"])
     removed = Counter()
-    pools = deduplicate({name: pairs[assigned == name] for name in SPLITS}, removed)
+    given_test = has_given_test(pairs)  # scored as given: not deduplicated, filtered or sampled
+    pools = deduplicate({name: pairs[assigned == name] for name in SPLITS}, removed, ("test",) if given_test else ())
     sizes = {name: config[f"n_{name}"] for name in SPLITS}
-    splits = sample_splits(pools, sizes, config["seed"], config["near_duplicates"], has_official_partition(pairs),
-                           removed)
+    if given_test:
+        sizes["test"] = len(pools["test"])
+    splits = sample_splits(pools, sizes, config["seed"], config["near_duplicates"], given_test, removed)
     for name, frame in splits.items():
         if frame.empty:
             raise DataError(f"the {name} split is empty; raise split.{name}_fraction or use more data")
-        if len(frame) < config[f"n_{name}"]:
+        if len(frame) < sizes[name]:
             print(f"warning: split.n_{name} is {config[f'n_{name}']} but only {len(frame)} rows are available")
     src_vocab = Vocabulary.build(splits["train"]["src"], config["src_min_freq"], config["src_max_size"],
                                  config["subwords"])
@@ -71,20 +77,47 @@ def main() -> None:
         "vocab": {"src": len(src_vocab), "tgt": len(tgt_vocab)},
         "oov": {name: oov_rates(splits[name], src_vocab, tgt_vocab) for name in ("valid", "test")},
     }
+    official = official_test(splits["test"], splits["train"]) if given_test else None
+    if official:
+        stats["official_test"] = {key: value for key, value in official.items() if not key.endswith("_rows")}
     with atomic_dir(OUTPUT) as staging:
         for name, frame in splits.items():
             frame.reset_index(drop=True).to_parquet(staging / f"{name}.parquet", index=False)
         save_vocabularies(staging / "vocab.json", src_vocab, tgt_vocab)
         write_json_atomic(staging / "near_duplicates.json", near_duplicates)
         write_json_atomic(staging / "stats.json", stats)
+        if official:
+            write_json_atomic(staging / OFFICIAL_TEST, official)
     write_json_atomic(METRICS, headline(stats))
-    print(json.dumps({key: stats[key] for key in ("rows", "removed", "near_duplicates", "vocab", "oov")}))
+    print(json.dumps({key: stats[key] for key in ("rows", "removed", "near_duplicates", "vocab", "oov",
+                                                  "official_test") if key in stats}))
 
 
 def headline(stats: dict) -> dict:
     """The numbers of data/split/stats.json that metrics/data.json keeps (DVC tables every key)."""
-    return {"pairs_kept": stats["tokenize"]["pairs_kept"], "round_trip_rate": stats["tokenize"]["round_trip_rate"],
+    kept = {"pairs_kept": stats["tokenize"]["pairs_kept"], "round_trip_rate": stats["tokenize"]["round_trip_rate"],
             **{key: stats[key] for key in ("rows", "vocab", "oov", "near_duplicates")}}
+    if "official_test" in stats:
+        kept["official_test"] = {key: stats["official_test"][key] for key in OFFICIAL_HEADLINE}
+    return kept
+
+
+def official_test(test: pd.DataFrame, train: pd.DataFrame, dropped_path: Path = TOKENIZED / TEST_DROPPED) -> dict:
+    """What happened to a test split the source gave: its rows that could not be tokenized (named, from
+    tokenize), and its rows whose code a train row has exactly (counted, not removed: a leakage figure)."""
+    dropped = json.loads(dropped_path.read_text())
+    leaked = train_leakage(test, train)
+    return {
+        "rows": len(test),
+        "untokenizable": len(dropped),
+        "code_in_train": int(leaked.sum()),
+        "code_in_train_share": round(float(leaked.mean()), 4),
+        "untokenizable_by_reason": dict(sorted(Counter(row["reason"] for row in dropped).items())),
+        "untokenizable_rows": dropped,
+        "code_in_train_rows": [{"test_row": int(position), "path": path, "summary": summary}
+                               for position, (path, summary, hit)
+                               in enumerate(zip(test["path"], test["summary"], leaked)) if hit],
+    }
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from lib.common.params import ParamError
-from lib.prepare.split import (NEAR_DUPLICATE_POLICIES, SPLITS, assign_splits, deduplicate, has_official_partition,
-                               sample, sample_splits)
+from lib.prepare.split import (NEAR_DUPLICATE_POLICIES, SPLITS, assign_splits, deduplicate, has_given_test,
+                               has_official_partition, sample, sample_splits, train_leakage)
 from stages.split import read_config
 
 
@@ -123,3 +123,33 @@ def test_read_config_checks_the_near_duplicate_policy():
     params["split"]["near_duplicates"] = "drop"
     with pytest.raises(ParamError, match="split.near_duplicates must be one of keep, drop_from_eval"):
         read_config(params)
+
+
+def test_a_split_the_source_does_not_give_is_carved_from_train_by_files():
+    rows = [{"path": f"q{i % 40}", "partition": "train", "src": [str(i)], "tgt": [str(i)]} for i in range(400)]
+    rows += [{"path": f"t{i}", "partition": "test", "src": ["t"], "tgt": ["t"]} for i in range(30)]
+    pairs = frame(rows)
+    splits = assign_splits(pairs, seed=1, valid_fraction=0.1, test_fraction=0.2)
+    assert (splits[pairs["partition"] == "test"] == "test").all()  # the given test split untouched
+    carved = splits[pairs["partition"] == "train"]
+    assert set(carved) == {"train", "valid"} and 0.05 <= (carved == "valid").mean() <= 0.2
+    assert (pairs[:400].groupby("path").apply(lambda g: splits[g.index].nunique()) == 1).all()
+
+
+def test_a_given_test_split_is_left_whole_by_deduplication():
+    splits = {
+        "train": frame([{"path": "a", "src": ["s"], "tgt": ["c1"]}]),
+        "valid": frame([{"path": "b", "src": ["t"], "tgt": ["c1"]}]),
+        "test": frame([{"path": "c", "src": ["u"], "tgt": ["c1"]}, {"path": "c", "src": ["u"], "tgt": ["c1"]},
+                       {"path": "d", "src": ["v"], "tgt": ["c3"]}]),
+    }
+    removed = Counter()
+    result = deduplicate(splits, removed, as_given=("test",))
+    assert result["test"].equals(splits["test"]) and result["valid"].empty
+    assert not any(reason.startswith("test") for reason in removed)
+    assert train_leakage(result["test"], result["train"]).tolist() == [True, True, False]
+
+
+def test_a_test_split_is_given_only_with_a_complete_partition_holding_test_rows():
+    assert has_given_test(pools(official=True)["test"])
+    assert not has_given_test(pools(official=True)["train"]) and not has_given_test(pools()["test"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Collection
 
 import pandas as pd
 
@@ -19,19 +20,38 @@ def has_official_partition(pairs: pd.DataFrame) -> bool:
     return bool(pairs["partition"].isin(SPLITS).all())
 
 
+def has_given_test(pairs: pd.DataFrame) -> bool:
+    """True when the source gives a test split (an official partition with test rows): it is scored as given,
+    neither deduplicated, filtered nor sampled. tokenize kept its rows unfiltered by the same rule."""
+    return has_official_partition(pairs) and bool((pairs["partition"] == "test").any())
+
+
 def assign_splits(pairs: pd.DataFrame, seed: int, valid_fraction: float, test_fraction: float) -> pd.Series:
     """The split of each row: the source's `partition` when every row has one, else whole files.
 
     Files (`repo` + `path`) are shuffled with `seed` and dealt to test, then valid, until each holds its
-    fraction of the rows; the rest go to train. So no file contributes functions to two splits.
+    fraction of the rows; the rest go to train. So no file contributes functions to two splits. A source
+    that gives some splits only (train and test files) has the others carved so from its train rows.
     """
-    if has_official_partition(pairs):
-        return pairs["partition"]
+    if not has_official_partition(pairs):
+        return carve(pairs, seed, {"test": test_fraction, "valid": valid_fraction})
+    assigned = pairs["partition"].copy()
+    missing = {name: fraction for name, fraction in (("test", test_fraction), ("valid", valid_fraction))
+               if not (assigned == name).any()}
+    if missing:
+        train = assigned == "train"
+        assigned[train] = carve(pairs[train], seed, missing)
+    return assigned
+
+
+def carve(pairs: pd.DataFrame, seed: int, fractions: dict[str, float]) -> pd.Series:
+    """Whole files dealt to the splits of `fractions` in their order, each up to its fraction of the rows;
+    train gets the rest."""
     files = pairs["repo"] + "/" + pairs["path"]
     sizes = files.value_counts().sort_index()
     order = list(sizes.index)
     random.Random(seed).shuffle(order)
-    quota = {"test": test_fraction * len(pairs), "valid": valid_fraction * len(pairs)}
+    quota = {name: fraction * len(pairs) for name, fraction in fractions.items()}
     dealt, split_of = Counter(), {}
     for file in order:
         name = next((name for name in quota if dealt[name] < quota[name]), "train")
@@ -40,15 +60,20 @@ def assign_splits(pairs: pd.DataFrame, seed: int, valid_fraction: float, test_fr
     return files.map(split_of)
 
 
-def deduplicate(splits: dict[str, pd.DataFrame], removed: Counter) -> dict[str, pd.DataFrame]:
+def deduplicate(splits: dict[str, pd.DataFrame], removed: Counter,
+                as_given: Collection[str] = ()) -> dict[str, pd.DataFrame]:
     """Splits without repeated (summary, code) pairs, and valid / test without code seen in an earlier split.
 
-    Earlier means train for valid, train and valid for test; `removed` counts each reason.
+    Earlier means train for valid, train and valid for test; `removed` counts each reason. The splits named
+    in `as_given` (a test split the source gives) are left whole: `train_leakage` measures their overlap.
     """
     seen_code: set[tuple] = set()
     result = {}
     for name in SPLITS:
         frame = splits[name]
+        if name in as_given:
+            result[name] = frame
+            continue
         pair_keys = [(tuple(s), tuple(t)) for s, t in zip(frame["src"], frame["tgt"])]
         repeated = pd.Series(pair_keys, index=frame.index).duplicated()
         removed[f"{name}: repeated (summary, code) pair"] += int(repeated.sum())
@@ -62,6 +87,13 @@ def deduplicate(splits: dict[str, pd.DataFrame], removed: Counter) -> dict[str, 
         seen_code.update(codes)
         result[name] = frame
     return result
+
+
+def train_leakage(test: pd.DataFrame, train: pd.DataFrame) -> pd.Series:
+    """For each test row, whether a train row has exactly its code tokens: the leakage of a test split scored
+    as given (nothing is removed from it)."""
+    train_codes = {tuple(tokens) for tokens in train["tgt"]}
+    return pd.Series([tuple(tokens) in train_codes for tokens in test["tgt"]], index=test.index, dtype=bool)
 
 
 def sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
