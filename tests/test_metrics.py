@@ -1,15 +1,19 @@
 """Metrics on hand-made token sequences with known answers."""
 import math
+from collections import Counter
 
 import pytest
 
 from lib.evaluation.metrics import (
+    benchmark_bleu,
+    benchmark_bleu_of_tokens,
     bleu_segment,
     bucket_labels,
     bucket_metrics,
     compile_error,
     compile_rate,
     compiles,
+    conala_bleu_tokens,
     corpus_bleu,
     distinct_outputs,
     exact_match,
@@ -190,3 +194,44 @@ def test_sentence_bleu_equals_sacrebleus_sentence_bleu():
     hyp, ref = ["return", "x", "+", "1", "<NEWLINE>"], ["return", "x", "-", "1", "<NEWLINE>"]
     expected = sacrebleu.sentence_bleu(" ".join(hyp), [" ".join(ref)], tokenize="none").score
     assert sentence_bleu(hyp, ref) == pytest.approx(expected)
+
+
+def test_conala_tokenization_splits_symbols_and_camel_case_and_unifies_quotes():
+    assert conala_bleu_tokens('df.groupBy("a")') == ["df", ".", "group", "By", "(", "`", "a", "`", ")"]
+    assert conala_bleu_tokens("x_1  =\n 'b c'") == ["x_1", "=", "`", "b", "c", "`"]
+    assert conala_bleu_tokens("HTTPServer") == ["HTTPServer"]  # only lower-to-upper splits
+
+
+def reference_bleu(hypotheses: list[list[str]], references: list[list[str]]) -> float:
+    """Corpus BLEU-4 as CoNaLa's bleu_score.compute_bleu defines it (one reference, no smoothing), in 0-100."""
+    matches, possible, hyp_len, ref_len = [0] * 4, [0] * 4, 0, 0
+    for hyp, ref in zip(hypotheses, references):
+        hyp_len, ref_len = hyp_len + len(hyp), ref_len + len(ref)
+        for n in range(1, 5):
+            hyp_ngrams = Counter(tuple(hyp[i:i + n]) for i in range(len(hyp) - n + 1))
+            ref_ngrams = Counter(tuple(ref[i:i + n]) for i in range(len(ref) - n + 1))
+            matches[n - 1] += sum((hyp_ngrams & ref_ngrams).values())
+            possible[n - 1] += max(len(hyp) - n + 1, 0)
+    precisions = [m / p if p else 0.0 for m, p in zip(matches, possible)]
+    if min(precisions) == 0:
+        return 0.0
+    brevity = 1.0 if hyp_len > ref_len else math.exp(1 - ref_len / hyp_len)
+    return 100 * brevity * math.exp(sum(math.log(p) for p in precisions) / 4)
+
+
+def test_benchmark_bleu_is_conalas_corpus_bleu_without_smoothing():
+    hypotheses = ["sorted(a, key=lambda x: x[1])", 'print("hi")', "os.listdir(path)"]
+    references = ["sorted(a, key=lambda t: t[1])", "print('hello')", "os.listdir('.')"]
+    score, signature = benchmark_bleu(hypotheses, references, "conala")
+    expected = reference_bleu([conala_bleu_tokens(h) for h in hypotheses], [conala_bleu_tokens(r) for r in references])
+    assert score == pytest.approx(expected, abs=1e-9) and 40 < score < 70
+    assert signature.startswith("nrefs:1|") and "|tok:conala|smooth:none|" in signature
+    # No smoothing: a corpus without a single 4-gram match scores 0, where corpus_bleu's smoothing would not.
+    assert benchmark_bleu(["x = 1"], ["x = 1"], "conala")[0] == 0.0
+
+
+def test_benchmark_bleu_of_tokens_scores_the_detokenized_code():
+    hypothesis = ["print", "(", "'a'", ")", "<NEWLINE>", "x", "=", "1"]
+    reference = ["print", "(", '"a"', ")", "<NEWLINE>", "x", "=", "1"]
+    assert benchmark_bleu_of_tokens([hypothesis], [reference], "conala")[0] == pytest.approx(100.0)
+    assert math.isnan(benchmark_bleu([], [], "conala")[0])

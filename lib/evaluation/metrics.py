@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
@@ -76,6 +77,45 @@ def sentence_bleu(hypothesis: Tokens, reference: Tokens) -> float:
     Chen & Cherry method 3: each n-gram order without a match gets precision 1/(2^k * total)) and
     effective order (orders longer than the hypothesis are left out), with tokenize='none'."""
     return _sentence_metric().sentence_score(bleu_segment(hypothesis), [bleu_segment(reference)]).score
+
+
+def conala_bleu_tokens(code: str) -> list[str]:
+    """The CoNaLa challenge's BLEU tokenization (`tokenize_for_bleu_eval` of its `conala_eval.py`, from Ling et
+    al. 2016): every character but [A-Za-z0-9_] is a token, a lower-to-upper case change splits a word
+    (`getName` -> `get Name`), whitespace only separates, and both quote characters become a backtick."""
+    code = re.sub(r"([^A-Za-z0-9_])", r" \1 ", code)
+    code = re.sub(r"([a-z])([A-Z])", r"\1 \2", code)
+    code = re.sub(r"\s+", " ", code)
+    code = code.replace('"', "`").replace("'", "`")
+    return [token for token in code.split(" ") if token]
+
+
+# Benchmark BLEU tokenizations, by the name `evaluate.benchmark_bleu` gives.
+BENCHMARK_TOKENIZERS = {"conala": conala_bleu_tokens}
+
+
+def benchmark_bleu(hypotheses: Sequence[str], references: Sequence[str], tokenization: str) -> tuple[float, str]:
+    """(corpus BLEU-4 in 0-100, signature) of code strings under a benchmark's own tokenization.
+
+    As the benchmark scores submissions: the named tokenizer, one reference each, no smoothing (an n-gram
+    order without any match gives 0). The signature is sacrebleu's with `tok:` naming that tokenizer. Not
+    comparable with `corpus_bleu` (our code tokens, smoothed).
+    """
+    _check_pairs(hypotheses, references)
+    split = BENCHMARK_TOKENIZERS[tokenization]
+    metric = BLEU(tokenize="none", smooth_method="none", force=True)
+    # sacrebleu knows its signature only after scoring; an empty corpus scores one empty pair for it.
+    segments = [" ".join(split(h)) for h in hypotheses] or [""]
+    score = metric.corpus_score(segments, [[" ".join(split(r)) for r in references] or [""]])
+    signature = metric.get_signature()
+    signature.info["tok"] = tokenization
+    return (score.score if hypotheses else math.nan), str(signature)
+
+
+def benchmark_bleu_of_tokens(hypotheses: Sequence[Tokens], references: Sequence[Tokens],
+                             tokenization: str) -> tuple[float, str]:
+    """`benchmark_bleu` of code token sequences, each detokenized first (the code a user would submit)."""
+    return benchmark_bleu([detokenize(h) for h in hypotheses], [detokenize(r) for r in references], tokenization)
 
 
 def exact_match(hypotheses: Sequence[Tokens], references: Sequence[Tokens], max_ref_len: int | None = None) -> float:
