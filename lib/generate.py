@@ -3,10 +3,12 @@
     python -m lib.generate --model attn "returns the maximum value in a list of integers"
     python -m lib.generate --model lstm --beam 5 --file docstrings.txt   # one docstring a line; - for stdin
     python -m lib.generate --model attn --attention /tmp/heatmap.png "open a file and return its lines"
+    python -m lib.generate --file conala-test.json --column rewritten_intent --column intent --output answer.json
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -20,13 +22,22 @@ from lib.tokens.code_tokens import detokenize
 from lib.tokens.docstrings import summarize, tokenize_summary
 
 DEFAULT_MODELS_DIR = "models"  # where `dvc repro` writes the checkpoints
+ROW_FILES = (".json", ".jsonl")  # --file formats read row by row (see --column); anything else is one a line
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m lib.generate", description=__doc__.split("\n")[0])
     parser.add_argument("docstrings", nargs="*", help="docstrings to turn into code")
     parser.add_argument("--model", choices=MODEL_KINDS, default="attn", help="which trained model (default: attn)")
-    parser.add_argument("--file", help="read docstrings from this file, one a line ('-' for stdin)")
+    parser.add_argument("--file", help="read docstrings from this file: one a line ('-' for stdin), or the rows of "
+                                       "a .json (one array) or .jsonl (one object a line) file, see --column")
+    parser.add_argument("--column", action="append", metavar="NAME",
+                        help="the field of a .json / .jsonl row holding the docstring (default: docstring); "
+                             "repeat it for fallbacks, the first non-empty is used (--column rewritten_intent "
+                             "--column intent)")
+    parser.add_argument("--output", metavar="JSON",
+                        help="write one code string per docstring, in order, as a JSON list (a benchmark "
+                             "submission: CoNaLa's answer file); a docstring without words gets \"\"")
     parser.add_argument("--beam", type=int, help="beam size (default: decode.beam_size of params.yaml; 1 = greedy)")
     parser.add_argument("--constrained", action=argparse.BooleanOptionalAction,
                         help="mask tokens that cannot lead to parseable code (default: decode.constrained)")
@@ -37,12 +48,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def read_docstrings(args: argparse.Namespace) -> list[str]:
+    """The docstrings of the arguments, then those of --file."""
     texts = list(args.docstrings)
-    if args.file:
+    if args.file and Path(args.file).suffix in ROW_FILES:
+        texts += read_rows(args.file, args.column or ["docstring"])
+    elif args.file:
         source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
         with source:
             texts += [line.strip() for line in source if line.strip()]
     return texts
+
+
+def read_rows(path: str, columns: list[str]) -> list[str]:
+    """The text of each row of a .json (an array) or .jsonl file, in order: a row that is a string, or the first
+    non-empty of `columns` ("" when none is). ValueError when the file does not parse or no row has a column."""
+    with open(path, encoding="utf-8") as file:
+        if Path(path).suffix == ".json":
+            rows = json.load(file)
+        else:
+            rows = [json.loads(line) for line in file if line.strip()]
+    if not isinstance(rows, list):
+        raise ValueError(f"{path} must hold a JSON array of rows")
+    if not any(isinstance(row, str) or (isinstance(row, dict) and any(c in row for c in columns)) for row in rows):
+        raise ValueError(f"no row of {path} has the field {' or '.join(columns)}; name it with --column")
+    return [row if isinstance(row, str) else _first_text(row, columns) for row in rows]
+
+
+def _first_text(row, columns: list[str]) -> str:
+    values = (row.get(column) for column in columns) if isinstance(row, dict) else ()
+    return next((value.strip() for value in values if isinstance(value, str) and value.strip()), "")
 
 
 def decode_config(args: argparse.Namespace) -> DecodeConfig:
@@ -56,6 +90,16 @@ def decode_config(args: argparse.Namespace) -> DecodeConfig:
     if args.constrained is not None:
         changes["constrained"] = args.constrained
     return DecodeConfig(**{**vars(config), **changes})
+
+
+def summary_steps() -> dict:
+    """tokenize.first_sentence / strip_markup of params.yaml, so a docstring is summarized as the models' training
+    data was (intents kept whole for CoNaLa); summarize's defaults outside the repository."""
+    try:
+        params = load_params()
+        return {name: get(params, f"tokenize.{name}", bool) for name in ("first_sentence", "strip_markup")}
+    except ParamError:
+        return {}
 
 
 def source_limit() -> int | None:
@@ -107,13 +151,26 @@ def fail(message: str) -> int:
     return 2
 
 
+def has_words(source: list[str]) -> bool:
+    return any(token[0].isalnum() or token[0] == "_" for token in source)
+
+
+def write_submission(path: str, codes: list[str], skipped: int) -> None:
+    """The code strings as one JSON list, in the docstrings' order (a benchmark's answer file)."""
+    Path(path).write_text(json.dumps(codes, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    note = f" ({skipped} docstrings without words got \"\")" if skipped else ""
+    print(f"# wrote {len(codes)} code strings to {path}{note}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         texts = read_docstrings(args)
     except OSError as error:
         return fail(f"cannot read {args.file}: {error.strerror}")
-    if not texts or not all(text.strip() for text in texts):
+    except ValueError as error:  # a .json / .jsonl file that does not parse, or lacks the column
+        return fail(f"cannot read {args.file}: {error}")
+    if not texts or not (args.output or all(text.strip() for text in texts)):
         return fail("give a non-empty docstring, as an argument or with --file")
     if args.beam is not None and args.beam < 1:
         return fail("--beam must be at least 1")
@@ -123,12 +180,18 @@ def main(argv: list[str] | None = None) -> int:
         checkpoint = load_checkpoint(checkpoint_path(args.models_dir, args.model), device=torch.device("cpu"))
     except CheckpointError as error:
         return fail(str(error))
-    sources = [tokenize_summary(summarize(text)) for text in texts]
-    if not all(any(token[0].isalnum() or token[0] == "_" for token in source) for source in sources):
+    steps = summary_steps()
+    sources = [tokenize_summary(summarize(text, **steps)) for text in texts]
+    usable = [has_words(source) for source in sources]
+    if not all(usable) and not (args.output and any(usable)):
         return fail("a docstring has no words left after summarizing; write a sentence")
-    full_lengths = [len(source) for source in sources]
-    sources = clip_sources(sources, source_limit())
+    texts, full = [t for t, ok in zip(texts, usable) if ok], [s for s, ok in zip(sources, usable) if ok]
+    sources = clip_sources(full, source_limit())
     generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode_config(args))
+    if args.output:  # every input row gets its string, so the answer lines up with the benchmark's rows
+        codes = iter(detokenize(generation.tokens) for generation in generations)
+        write_submission(args.output, [next(codes) if ok else "" for ok in usable], usable.count(False))
+        return 0
     for text, source, generation in zip(texts, sources, generations):
         unknown = [word for word in source if word not in checkpoint.src_vocab]
         print(f"# {text}")
@@ -136,9 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# words the model never saw (read as <unk>): {', '.join(unknown)}")
         print(detokenize(generation.tokens))
     if args.attention:
-        save_heatmap(args.attention, texts[0], sources[0], generations[0], clipped=len(sources[0]) < full_lengths[0])
+        save_heatmap(args.attention, texts[0], sources[0], generations[0], clipped=len(sources[0]) < len(full[0]))
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,8 +1,10 @@
 """`python -m lib.generate`: a working run on a tiny checkpoint, and every bad-input path."""
+import json
+
 import pytest
 import torch
 
-from lib.generate import main
+from lib.generate import main, summary_steps
 from lib.models.checkpoint import checkpoint_payload, save_checkpoint
 from lib.models.seq2seq import build_model
 from lib.tokens.code_tokens import NEWLINE
@@ -106,3 +108,50 @@ def test_several_long_docstrings_share_one_warning_and_short_ones_are_kept_whole
     assert err.count("\n") == 1 and "2 docstrings have more, so only the first 5 are used" in err
     unknown = [line.split(": ")[1] for line in out.splitlines() if line.startswith("# words the model never saw")]
     assert unknown == ["w0, w1, w2", "w0, w1", "w0, w1, w2"]
+
+
+def test_a_benchmark_file_gives_one_code_string_per_row_in_order(models_dir, tmp_path, capsys):
+    rows = [{"rewritten_intent": "returns the maximum value", "intent": "max?"},
+            {"rewritten_intent": None, "intent": "the value"},          # falls back to the next column
+            {"rewritten_intent": "...", "intent": "the value"},         # no words: an empty answer, still a row
+            {"rewritten_intent": "the maximum", "intent": None}]
+    test_file, answer = tmp_path / "test.json", tmp_path / "answer.json"
+    test_file.write_text(json.dumps(rows))
+    assert main(["--model", "rnn", "--models-dir", str(models_dir), "--file", str(test_file), "--column",
+                 "rewritten_intent", "--column", "intent", "--output", str(answer)]) == 0
+    codes = json.loads(answer.read_text())
+    assert len(codes) == 4 and all(isinstance(code, str) for code in codes) and codes[2] == ""
+    assert capsys.readouterr().out == f'# wrote 4 code strings to {answer} (1 docstrings without words got "")\n'
+    # Each row alone gives the same code: the answer is in the rows' order.
+    for text, code in zip(["returns the maximum value", "the value", "the maximum"], [codes[0], codes[1], codes[3]]):
+        assert main(["--model", "rnn", "--models-dir", str(models_dir), text]) == 0
+        assert capsys.readouterr().out.split("\n", 1)[1] == code + "\n"
+
+
+def test_json_lines_rows_are_read_from_the_docstring_column(models_dir, tmp_path, capsys):
+    lines = tmp_path / "valid.jsonl"
+    lines.write_text('{"docstring": "the value", "code": "x"}\n\n{"docstring": "the maximum value"}\n')
+    assert main(["--model", "rnn", "--models-dir", str(models_dir), "--file", str(lines)]) == 0
+    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("# ")] == \
+        ["# the value", "# the maximum value"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ('[{"intent": "the value"}]', "no row of"),
+    ('{"docstring": "the value"}', "must hold a JSON array"),
+    ("[{", "cannot read"),
+])
+def test_a_bad_benchmark_file_is_one_clear_line(models_dir, tmp_path, capsys, content, message):
+    path = tmp_path / "rows.json"
+    path.write_text(content)
+    assert main(["--models-dir", str(models_dir), "--file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot read") and message in err and err.count("\n") == 1
+
+
+def test_summaries_follow_the_tokenize_filters_of_params(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("tokenize: {first_sentence: false, strip_markup: false}\n")
+    assert summary_steps() == {"first_sentence": False, "strip_markup": False}
+    (tmp_path / "params.yaml").write_text("tokenize: {max_src_len: 5}\n")
+    assert summary_steps() == {}  # summarize's defaults
