@@ -167,3 +167,17 @@ def test_max_len_and_constraint():
         hyp = search(max_len=4, constraint=Forbid())[0]
         assert 6 not in hyp.ids and len(hyp.ids) <= 4
         assert search(max_len=4)[0].ids[0] == 6
+
+
+def test_min_len_forbids_an_early_eos():
+    torch.manual_seed(0)
+    model = build_model("attn", 12, 15, {"emb_dim": 8, "hidden_dim": 8, "dropout": 0.0, "attention_dim": 8,
+                                        "adaptive_cutoffs": []}).eval()
+    with torch.no_grad():
+        model.output_layer.bias[EOS_ID] = 20.0  # EOS first at every step
+    sources = [[4, 5, 2], [6, 2]]
+    assert all(h.ids == [] for h in greedy_decode(model, sources, max_len=8))
+    for hypothesis in greedy_decode(model, sources, max_len=8, min_len=3):
+        assert len(hypothesis.ids) == 3 and hypothesis.ended
+    for hypothesis in beam_search(model, sources, beam_size=3, max_len=8, min_len=4):
+        assert len(hypothesis.ids) == 4 and hypothesis.ended

@@ -22,6 +22,7 @@ class DecodeConfig:
     beam_size: int = 1  # 1: greedy
     length_penalty: float = 1.0
     max_len: int = 80
+    min_len: int = 0  # no EOS before this many pieces (outputs that stop early lose BLEU's brevity penalty)
     constrained: bool = False  # mask tokens that break lib.decoding.constraints' rules
     replace_unk: bool = True  # UNK -> most attended docstring word (attn) or a placeholder name
 
@@ -31,6 +32,7 @@ class DecodeConfig:
             beam_size=get(params, "decode.beam_size", int, minimum=1),
             length_penalty=get(params, "decode.length_penalty", float, minimum=0.0),
             max_len=get(params, "decode.max_len", int, minimum=1),
+            min_len=get(params, "decode.min_len", int, minimum=0),
             constrained=get(params, "decode.constrained", bool),
             replace_unk=get(params, "decode.replace_unk", bool),
         )
@@ -61,7 +63,7 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
     copy_ids = [encode_copy(tokens, tgt_vocab)[0] for tokens in sources] if model.copy_gate is not None else None
     constraint = SyntaxConstraint(tgt_vocab, max_len=config.max_len) if config.constrained else None
     search = dict(max_len=config.max_len, batch_size=batch_size, device=device, constraint=constraint,
-                  copy_sources=copy_ids)
+                  copy_sources=copy_ids, min_len=min(config.min_len, config.max_len))
     if config.beam_size == 1:
         hypotheses = greedy_decode(model, src_ids, **search)
     else:

@@ -53,8 +53,9 @@ def length_penalty_factor(length: int, alpha: float) -> float:
     return ((5.0 + length) / 6.0) ** alpha
 
 
-def _mask(log_probs: torch.Tensor, cstates, constraint) -> torch.Tensor:
-    """log_probs [n, vocab] with PAD, BOS and the constraint's forbidden tokens at -inf."""
+def _mask(log_probs: torch.Tensor, cstates, constraint, allow_eos: bool = True) -> torch.Tensor:
+    """log_probs [n, vocab] with PAD, BOS, the constraint's forbidden tokens and, unless `allow_eos`, EOS at
+    -inf (EOS stays where nothing else is left)."""
     log_probs = log_probs.clone()
     log_probs[:, PAD_ID] = NEG_INF
     log_probs[:, BOS_ID] = NEG_INF
@@ -64,6 +65,10 @@ def _mask(log_probs: torch.Tensor, cstates, constraint) -> torch.Tensor:
         if extra > 0:  # a copied word may go wherever an unknown name may
             forbidden = torch.cat((forbidden, forbidden[:, UNK_ID:UNK_ID + 1].expand(-1, extra)), dim=1)
         log_probs = log_probs.masked_fill(forbidden, NEG_INF)
+    if not allow_eos:
+        others = log_probs.clone()
+        others[:, EOS_ID] = NEG_INF
+        log_probs = torch.where(torch.isfinite(others).any(1, keepdim=True), others, log_probs)
     return log_probs
 
 
@@ -83,9 +88,10 @@ def _attention(rows: list[torch.Tensor] | None, src_len: int) -> np.ndarray | No
 @torch.no_grad()
 def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_size: int = 64,
                   device: torch.device | str = "cpu", constraint=None,
-                  copy_sources: Sequence[Sequence[int]] | None = None) -> list[Hypothesis]:
+                  copy_sources: Sequence[Sequence[int]] | None = None, min_len: int = 0) -> list[Hypothesis]:
     """The most likely next token at every step, for whole batches at once; a batch stops when every
-    sequence has emitted EOS or after `max_len` steps. Returns one Hypothesis per source, in order."""
+    sequence has emitted EOS or after `max_len` steps. EOS is not allowed before `min_len` tokens. Returns
+    one Hypothesis per source, in order."""
     if max_len < 1:
         raise ValueError("max_len must be >= 1")
     model.eval()
@@ -101,9 +107,9 @@ def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_
         scores = torch.zeros(size, dtype=torch.float64, device=prev.device)
         cstates = [constraint.initial() for _ in range(size)] if constraint is not None else None
         tokens, attentions = [], []
-        for _ in range(max_len):
+        for step in range(max_len):
             log_probs, state, attention = model.decode_step(encoded, state, prev)
-            log_probs = _mask(log_probs, cstates, constraint)
+            log_probs = _mask(log_probs, cstates, constraint, allow_eos=step >= min_len)
             best_lp, token = log_probs.max(dim=-1)  # [batch]
             token = token.masked_fill(finished, PAD_ID)
             scores += best_lp.double().masked_fill(finished, 0.0)
@@ -131,7 +137,8 @@ def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_
 @torch.no_grad()
 def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_penalty: float = 1.0,
                 max_len: int = 80, batch_size: int = 64, device: torch.device | str = "cpu",
-                constraint=None, copy_sources: Sequence[Sequence[int]] | None = None) -> list[Hypothesis]:
+                constraint=None, copy_sources: Sequence[Sequence[int]] | None = None,
+                min_len: int = 0) -> list[Hypothesis]:
     """Batched beam search: `beam_size` hypotheses per source, expanded together for a whole batch.
 
     At each step the best 2 * beam_size continuations of a source are ranked; those ending in EOS among the
@@ -164,11 +171,11 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
         finished: list[list[tuple[float, float, list[int], object, bool]]] = [[] for _ in range(size)]
         done = [False] * size
         offsets = (torch.arange(size, device=dev) * k).unsqueeze(1)  # [size, 1]
-        for _ in range(max_len):
+        for step in range(max_len):
             log_probs, state, attention = model.decode_step(encoded, state, prev)  # [size * k, vocab]
             has_attention = attention is not None
             vocab = log_probs.size(-1)
-            log_probs = _mask(log_probs, cstates, constraint).double()
+            log_probs = _mask(log_probs, cstates, constraint, allow_eos=step >= min_len).double()
             candidates = (beam_scores.view(-1, 1) + log_probs).view(size, k * vocab)
             top_scores, top_index = candidates.topk(min(2 * k, k * vocab), dim=1)  # [size, 2k]
             origin, token = top_index // vocab, top_index % vocab
