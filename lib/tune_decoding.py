@@ -1,0 +1,67 @@
+"""Choose the `decode` settings on the validation split (never on test): BLEU, exact match and compile rate
+of each model under every combination of the settings given.
+
+    python -m lib.tune_decoding                                   # all models, 400 validation rows
+    python -m lib.tune_decoding --models attn copy --beam 1 5 --min-len 0 10 20 --length-penalty 1.0
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from lib.common.params import load_params
+from lib.decoding.prediction import DecodeConfig, generate
+from lib.evaluation import metrics
+from lib.models.checkpoint import load_checkpoint
+from lib.models.seq2seq import MODEL_KINDS
+
+
+def grid(base: DecodeConfig, beams: list[int], min_lens: list[int], penalties: list[float]) -> list[DecodeConfig]:
+    """Every combination of the settings, on top of `base` (length penalties only matter for beams > 1)."""
+    configs = []
+    for beam, min_len in itertools.product(beams, min_lens):
+        for penalty in penalties if beam > 1 else [base.length_penalty]:
+            configs.append(replace(base, beam_size=beam, min_len=min_len, length_penalty=penalty))
+    return configs
+
+
+def score(model_path: Path, valid: pd.DataFrame, config: DecodeConfig) -> dict:
+    """BLEU, exact match, compile rate and mean output length of one model on `valid` under `config`."""
+    checkpoint = load_checkpoint(model_path)
+    outputs = [g.tokens for g in generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab,
+                                          list(valid["src"]), config)]
+    references = [list(tokens) for tokens in valid["tgt"]]
+    return {"bleu": round(metrics.corpus_bleu(outputs, references)[0], 2),
+            "exact": round(metrics.exact_match(outputs, references), 4),
+            "compile": round(metrics.token_compile_rate(outputs), 4),
+            "length": round(metrics.mean_length(outputs), 1)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", nargs="+", choices=MODEL_KINDS, default=list(MODEL_KINDS))
+    parser.add_argument("--rows", type=int, default=400, help="first rows of the validation split")
+    parser.add_argument("--beam", nargs="+", type=int, default=[1, 5])
+    parser.add_argument("--min-len", nargs="+", type=int, default=[0, 10, 20, 30])
+    parser.add_argument("--length-penalty", nargs="+", type=float, default=[1.0])
+    parser.add_argument("--models-dir", type=Path, default=Path("models"))
+    parser.add_argument("--split", type=Path, default=Path("data/split"))
+    args = parser.parse_args(argv)
+    valid = pd.read_parquet(args.split / "valid.parquet").head(args.rows)
+    base = DecodeConfig.from_params(load_params())
+    rows = []
+    for model in args.models:
+        for config in grid(base, args.beam, args.min_len, args.length_penalty):
+            result = score(args.models_dir / f"{model}.pt", valid, config)
+            rows.append({"model": model, "beam": config.beam_size, "min_len": config.min_len,
+                         "length_penalty": config.length_penalty, **result})
+            print(rows[-1], flush=True)
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
