@@ -17,8 +17,9 @@ from lib.tokens.vocabulary import Vocabulary
     ("getHTTPResponse2Code", ["get@@", "HTTP@@", "Response@@", "2@@", "Code"]),
     ("SIGUSR1", ["SIGUSR@@", "1"]),
     ("float32", ["float@@", "32"]),
-    ("_private_key", ["_private@_", "key"]),
-    ("parse_args_", ["parse@_", "args_"]),
+    ("_private_key", ["_@@", "private@_", "key"]),  # leading and trailing underscores: pieces of their own
+    ("parse_args_", ["parse@_", "args@@", "_"]),
+    ("_exp", ["_@@", "exp"]),
     ("__init__", ["__init__"]),  # dunder names stay whole
     ("a__b", ["a__b"]),  # a double underscore inside: whole
     ("self", ["self"]),

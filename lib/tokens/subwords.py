@@ -1,11 +1,10 @@
 """Identifier sub-words: `max_value` -> `max@_ value`, `myList` -> `my@@ List`, joined back exactly.
 
 A piece that continues into the next one carries a join marker as its suffix: `@@` glues the next piece on
-directly (camelCase, letters / digits), `@_` glues it on with an underscore (snake_case). Leading and
-trailing underscores stay on the first / last piece (`_private_key` -> `_private@_ key`); identifiers with a
+directly (camelCase, letters / digits), `@_` glues it on with an underscore (snake_case). Identifiers with a
 double underscore inside, dunder names (`__init__`) and every token that is not an identifier (keywords,
-operators, literals, layout tokens) are left whole. No Python token ends in `@@` or `@_`, so the markers are
-unambiguous.
+operators, literals, layout tokens) are left whole. Leading and trailing underscores are pieces of their own
+(`_exp` -> `_@@ exp`). No Python token ends in `@@` or `@_`, so the markers are unambiguous.
 
 Models read and write pieces; everything a user or a metric sees is whole tokens again (`join_pieces`).
 Docstring words are split the same way, so a docstring's `myList` or "maximum value" gives the pieces a
@@ -41,10 +40,12 @@ def split_identifier(token: str) -> list[str]:
         for position, hump in enumerate(humps):
             last_hump = position == len(humps) - 1
             pieces.append(hump + ("" if last_hump and last_segment else GLUE_UNDERSCORE if last_hump else GLUE))
-    if len(pieces) == 1:
-        return [token]
-    pieces[0], pieces[-1] = lead + pieces[0], pieces[-1] + trail
-    return pieces
+    # leading / trailing underscores are pieces of their own, so `_exp` reuses `exp`
+    pieces = ([lead + GLUE] if lead else []) + pieces
+    if trail:
+        pieces[-1] += GLUE
+        pieces.append(trail)
+    return pieces if len(pieces) > 1 else [token]
 
 
 def split_tokens(tokens: Sequence[str]) -> tuple[list[str], list[int]]:
