@@ -41,7 +41,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--beam", type=int, help="beam size (default: decode.beam_size of params.yaml; 1 = greedy)")
     parser.add_argument("--constrained", action=argparse.BooleanOptionalAction,
                         help="mask tokens that cannot lead to parseable code (default: decode.constrained)")
-    parser.add_argument("--attention", metavar="PNG", help="save the attention heatmap (attn model; one docstring)")
+    parser.add_argument("--attention", metavar="PNG",
+                        help="save the attention heatmap (attn, or copy with its gate; one docstring)")
     parser.add_argument("--models-dir", default=DEFAULT_MODELS_DIR,
                         help=f"the folder holding <model>.pt (default: {DEFAULT_MODELS_DIR})")
     return parser.parse_args(argv)
@@ -141,7 +142,8 @@ def save_heatmap(path: str, text: str, source: list[str], generation, clipped: b
     """Draw the attention of `generation`, titled with the docstring, or with the tokens used when it was clipped."""
     from lib.study.plotting import attention_heatmap  # matplotlib only when a heatmap is asked for
     title = " ".join(source) + " …" if clipped else text
-    attention_heatmap(generation.attention, source, generation.tokens, path, title=title)
+    attention_heatmap(generation.attention, source, generation.tokens, path, title=title,
+                      copy_gate=generation.copy_gate)
     print(f"# attention heatmap: {path}")
 
 
@@ -187,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail("a docstring has no words left after summarizing; write a sentence")
     texts, full = [t for t, ok in zip(texts, usable) if ok], [s for s, ok in zip(sources, usable) if ok]
     sources = clip_sources(full, source_limit())
-    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode_config(args))
+    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode_config(args),
+                           gates=bool(args.attention))
     if args.output:  # every input row gets its string, so the answer lines up with the benchmark's rows
         codes = iter(detokenize(generation.tokens) for generation in generations)
         write_submission(args.output, [next(codes) if ok else "" for ok in usable], usable.count(False))

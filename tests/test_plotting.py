@@ -118,3 +118,12 @@ def test_alignment_rates(tmp_path):
     alignment = {"rate": 0.4, "random_rate": 0.1, "chance_rate": 0.12, "oracle_rate": 0.6, "identifiers": 50}
     path = tmp_path / "alignment.png"
     assert_png(path, plot_alignment_rates(alignment, path))
+
+
+def test_heatmap_with_a_copy_gate_strip(tmp_path):
+    from lib.study.plotting import attention_heatmap
+    weights = [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]
+    path = attention_heatmap(weights, ["max", "value"], ["max", "x"], tmp_path / "gate.png", title="probe",
+                             copy_gate=[0.1, 0.9])
+    plain = attention_heatmap(weights, ["max", "value"], ["max", "x"], tmp_path / "plain.png", title="probe")
+    assert path.stat().st_size > 0 and path.read_bytes() != plain.read_bytes()

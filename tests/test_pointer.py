@@ -94,3 +94,18 @@ def test_a_copying_model_writes_only_source_pieces_and_generate_joins_them():
     assert generation.tokens == merge_pieces(written)
     assert generation.attention.shape == (len(generation.tokens), 4)  # 3 words + EOS
     assert torch.allclose(torch.as_tensor(generation.attention).sum(1), torch.ones(len(generation.tokens)))
+
+
+def test_the_copy_gate_of_a_decoded_output_matches_the_search():
+    from lib.decoding.prediction import DecodeConfig, generate
+    model = copy_model(seed=3)
+    with torch.no_grad():
+        model.copy_gate.linear.bias.fill_(-50.0)  # p_gen ~ 0 at every step
+    [generation] = generate(model, SRC, TGT, [["return", "myList", "sorted"]],
+                            DecodeConfig(max_len=5, constrained=False, replace_unk=False), gates=True)
+    assert generation.copy_gate.shape == (len(generation.tokens),) and generation.copy_gate.max() < 1e-6
+    with torch.no_grad():
+        model.copy_gate.linear.bias.fill_(50.0)  # p_gen ~ 1: generated from the vocabulary
+    [generation] = generate(model, SRC, TGT, [["return", "the", "list"]],
+                            DecodeConfig(max_len=5, constrained=False, replace_unk=False), gates=True)
+    assert generation.copy_gate.min() > 1 - 1e-6

@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from lib.common.params import get
 from lib.decoding.constraints import SyntaxConstraint
@@ -12,7 +13,7 @@ from lib.decoding.search import beam_search, greedy_decode
 from lib.decoding.unknowns import replace_unknowns
 from lib.models.batching import encode_copy, encode_source
 from lib.tokens.subwords import join_pieces, split_tokens
-from lib.tokens.vocabulary import UNK
+from lib.tokens.vocabulary import BOS_ID, UNK, UNK_ID
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,20 @@ class Generation:
                 models), or None; with sub-words, a token's row is the mean of its pieces' rows and a word's
                 column the sum of its pieces' columns
     score:      the log-probability the search assigned
+    copy_gate:  [len(tokens)] the copy model's p_gen per token (mean over its pieces; 1 = generated from the
+                vocabulary, 0 = copied from the docstring) when asked for, else None
     """
 
     tokens: list[str]
     raw_tokens: list[str]
     attention: np.ndarray | None
     score: float
+    copy_gate: np.ndarray | None = None
 
 
 def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], config: DecodeConfig,
-             device="cpu", batch_size: int = 64) -> list[Generation]:
-    """Decode every docstring in `sources` (token lists) in batches."""
+             device="cpu", batch_size: int = 64, gates: bool = False) -> list[Generation]:
+    """Decode every docstring in `sources` (token lists) in batches; `gates`: also the copy model's gate."""
     src_ids = [encode_source(tokens, src_vocab) for tokens in sources]
     copy_ids = [encode_copy(tokens, tgt_vocab)[0] for tokens in sources] if model.copy_gate is not None else None
     constraint = SyntaxConstraint(tgt_vocab, max_len=config.max_len) if config.constrained else None
@@ -70,7 +74,7 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
         hypotheses = beam_search(model, src_ids, beam_size=config.beam_size, length_penalty=config.length_penalty,
                                  **search)
     generations = []
-    for source, hypothesis in zip(sources, hypotheses):
+    for index, (source, hypothesis) in enumerate(zip(sources, hypotheses)):
         source_pieces, owner = (split_tokens(source) if tgt_vocab.subwords
                                 else (list(source), list(range(len(source)))))
         pieces = [tgt_vocab.itos[i] if i < len(tgt_vocab) else source_pieces[i - len(tgt_vocab)]
@@ -78,8 +82,26 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
         raw, groups = join_pieces(pieces) if tgt_vocab.subwords else (pieces, [[i] for i in range(len(pieces))])
         attention = whole_token_attention(hypothesis.attention, groups, owner, len(source))
         tokens = replace_unknowns(raw, list(source), attention, unk=UNK) if config.replace_unk else raw
-        generations.append(Generation(tokens, raw, attention, float(hypothesis.score)))
+        gate = None
+        if gates and model.copy_gate is not None:
+            piece_gates = copy_gates(model, src_ids[index], hypothesis.ids)
+            gate = np.array([piece_gates[group].mean() for group in groups], dtype=np.float32)
+        generations.append(Generation(tokens, raw, attention, float(hypothesis.score), gate))
     return generations
+
+
+@torch.no_grad()
+def copy_gates(model, src_ids: Sequence[int], output_ids: Sequence[int]) -> np.ndarray:
+    """p_gen [len(output_ids)] of the copy model at each step of an output it decoded: the decoder rerun on
+    that output (eval mode, so the same states as in the search)."""
+    if not output_ids:
+        return np.zeros(0, dtype=np.float32)
+    device = next(model.parameters()).device
+    src = torch.tensor([list(src_ids)], device=device)
+    prev = torch.tensor([[BOS_ID, *output_ids[:-1]]], device=device)
+    prev = prev.masked_fill(prev >= model.tgt_vocab_size, UNK_ID)  # copied words are read back as UNK
+    features, _ = model(src, torch.tensor([len(src_ids)]), prev)
+    return torch.sigmoid(model.copy_gate(features[0])).cpu().numpy()
 
 
 def whole_token_attention(attention: np.ndarray | None, groups: Sequence[Sequence[int]], owner: Sequence[int],

@@ -50,6 +50,7 @@ class Probe:
     src: list[str]
     tokens: list[str]
     attention: object  # [len(tokens), len(src) + 1]
+    copy_gate: object = None  # [len(tokens)] p_gen of the copy model, else None
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -59,14 +60,14 @@ def slug(text: str, limit: int = 40) -> str:
 def attention_figures(predictions: pd.DataFrame, probes: Sequence[Probe], rule: str, folder: Path) -> tuple:
     """Heatmaps of the chosen test examples and of the probes; ([figure], [strongest-source listing])."""
     chosen = interpretation.choose_examples(predictions, rule=rule)
-    items = [(f"test, {row.choice} docstring: {row.summary}", row.attention, list(row.src), list(row.hypothesis))
-             for row in chosen.itertuples()]
-    items += [(f"probe ({probe.model}): {probe.summary}", probe.attention, probe.src, probe.tokens)
+    items = [(f"test, {row.choice} docstring: {row.summary}", row.attention, list(row.src), list(row.hypothesis),
+               None) for row in chosen.itertuples()]
+    items += [(f"probe ({probe.model}): {probe.summary}", probe.attention, probe.src, probe.tokens, probe.copy_gate)
               for probe in probes]
     figures, strongest = [], []
-    for index, (caption, weights, src, tokens) in enumerate(items):
+    for index, (caption, weights, src, tokens, gate) in enumerate(items):
         path = plotting.attention_heatmap(weights, src, tokens, folder / f"attention_{index}_{slug(caption)}.png",
-                                          title=caption)
+                                          title=caption, copy_gate=gate)
         figures.append({"path": str(path), "caption": caption})
         strongest.append({"caption": caption, "pairs": interpretation.strongest_source(weights, src, tokens)})
     return figures, strongest

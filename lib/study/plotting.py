@@ -151,15 +151,29 @@ def _label_fontsize(n_labels: int) -> float:
 
 
 def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[str], path,
-                      title: str = "") -> Path:
+                      title: str = "", copy_gate: Sequence[float] | None = None) -> Path:
     """One example's attention: rows generated code tokens, columns docstring tokens, with a colorbar.
 
     `weights`: [tgt_len, src_len] (rows: generated tokens); an extra column / row for the source /
-    generated EOS is labelled <eos>. Layout tokens show as ⏎ (newline), → (indent), ← (dedent)."""
+    generated EOS is labelled <eos>. Layout tokens show as ⏎ (newline), → (indent), ← (dedent).
+    `copy_gate` [len(tgt_tokens)] (the copy model's p_gen per token) adds a strip on the right: 1 = written
+    from the vocabulary, 0 = copied from the docstring."""
     matrix, src_tokens, tgt_tokens = with_eos(weights, src_tokens, tgt_tokens)
     n_src, n_tgt = len(src_tokens), len(tgt_tokens)
     # About a quarter inch per cell, kept within what a page can show.
-    fig, ax = plt.subplots(figsize=(np.clip(2.5 + 0.28 * n_src, 5, 16), np.clip(1.8 + 0.22 * n_tgt, 4, 22)))
+    size = (np.clip(2.5 + 0.28 * n_src, 5, 16), np.clip(1.8 + 0.22 * n_tgt, 4, 22))
+    if copy_gate is None:
+        fig, ax = plt.subplots(figsize=size)
+    else:
+        fig, (ax, gate_ax) = plt.subplots(1, 2, figsize=(size[0] + 0.8, size[1]), sharey=True,
+                                          gridspec_kw={"width_ratios": [max(n_src, 1), 1.2]})
+        gates = np.full((n_tgt, 1), np.nan)
+        gates[: len(copy_gate), 0] = copy_gate
+        gate_ax.imshow(gates, cmap="coolwarm_r", aspect="auto", vmin=0, vmax=1, interpolation="nearest")
+        for row, value in enumerate(copy_gate):
+            gate_ax.text(0, row, f"{value:.2f}", ha="center", va="center", fontsize=6)
+        gate_ax.set_xticks([0], ["p_gen"], fontsize=8)
+        gate_ax.tick_params(axis="y", left=False, labelleft=False)
     image = ax.imshow(matrix, cmap="viridis", aspect="auto", vmin=0, vmax=max(matrix.max(initial=0), 1e-9),
                       interpolation="nearest")
     ax.set_xticks(range(n_src), [display_token(str(t)) for t in src_tokens], rotation=60, ha="right",
