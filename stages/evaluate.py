@@ -18,7 +18,7 @@ from lib.common.outputs import atomic_dir, write_json_atomic, write_text_atomic
 from lib.common.params import ParamError, get, load_params
 from lib.decoding.prediction import DecodeConfig, generate
 from lib.decoding.unknowns import count_unknowns
-from lib.evaluation.metrics import paired_bootstrap
+from lib.evaluation.metrics import BENCHMARK_TOKENIZERS, paired_bootstrap
 from lib.evaluation.retrieval import TfidfRetriever
 from lib.evaluation.scoring import (BASELINE, SYSTEMS, error_examples, extreme_examples, headline, length_table,
                                   predictions_frame, score, subset_scores, teacher_forced_accuracy,
@@ -50,6 +50,7 @@ def read_config(params: dict) -> dict:
         "resamples": get(params, "evaluate.bootstrap_resamples", int, minimum=10),
         "seed": get(params, "evaluate.seed", int),
         "examples": get(params, "evaluate.examples_per_class", int, minimum=0),
+        "benchmark": get(params, "evaluate.benchmark_bleu", str, choices=("none", *BENCHMARK_TOKENIZERS)),
         "device": get(params, "train.device", str, choices=("auto", "cpu", "cuda")),
         "decode": DecodeConfig.from_params(params),
     }
@@ -67,7 +68,7 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
     frame["unknowns"] = [count_unknowns(g.raw_tokens, UNK) for g in generations]
     encoded = encode_rows(test, src_vocab, tgt_vocab, copy=name == "copy")
     batches = [collate(encoded[i: i + 64], len(tgt_vocab)) for i in range(0, len(encoded), 64)]
-    result = score(frame, config["short_len"])
+    result = score(frame, config["short_len"], config["benchmark"])
     result["token_accuracy"] = round(teacher_forced_accuracy(model, batches, device), 4)
     result["unk_per_output"] = round(float(frame["unknowns"].mean()), 3)
     if decode.constrained:  # what the constraint changes, on the same model and split
@@ -91,7 +92,7 @@ def main() -> None:
         timings[f"{name}_decode_seconds"] = round(seconds, 2)
     retriever = TfidfRetriever().fit(list(train["src"]), list(train["tgt"]))
     predictions[BASELINE] = predictions_frame(test, retriever.retrieve(list(test["src"])))
-    results[BASELINE] = score(predictions[BASELINE], config["short_len"])
+    results[BASELINE] = score(predictions[BASELINE], config["short_len"], config["benchmark"])
     novel = evaluation_subsets(test)["novel"]
     for system in SYSTEMS:
         results[system]["novel"] = subset_scores(predictions[system], novel, config["short_len"])

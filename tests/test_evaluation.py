@@ -1,8 +1,15 @@
+from pathlib import Path
+
 import pandas as pd
 import pytest
+import yaml
 
+from lib.common.params import ParamError
 from lib.evaluation.alignment import TOKEN_TYPES
-from lib.evaluation.scoring import error_examples, length_table, predictions_frame, score, token_error_analysis
+from lib.evaluation.metrics import benchmark_bleu
+from lib.evaluation.scoring import (error_examples, headline, length_table, predictions_frame, score,
+                                    token_error_analysis)
+from stages.evaluate import read_config as evaluate_config
 
 REFERENCE = ["def", "f", "(", "x", ")", ":", "<NEWLINE>", "<INDENT>", "return", "x", "+", "1"]
 TEST = pd.DataFrame({
@@ -79,3 +86,23 @@ def test_token_error_analysis_counts_and_keeps_examples_from_short_references():
     assert [(e["op"], e["reference"], e["generated"]) for e in operator_edits] == [("sub", "+", "-"),
                                                                                     ("del", "+", None)]
     assert operator_edits[0]["reference_context"].endswith("return x «+» 1")
+
+
+def test_a_benchmark_bleu_is_added_only_when_asked_for():
+    frame = predictions_frame(TEST, [REFERENCE, REFERENCE[:-2] + ["-", "1"]])
+    assert "benchmark_bleu" not in score(frame, short_len=20)
+    result = score(frame, short_len=20, benchmark="conala")
+    # The detokenized code under CoNaLa's tokenizer: "def f ( x ) : return x + 1" against "... x - 1".
+    assert result["benchmark_bleu"] == pytest.approx(benchmark_bleu(
+        ["def f(x):\n    return x + 1\n", "def f(x):\n    return x - 1\n"],
+        ["def f(x):\n    return x + 1\n"] * 2, "conala")[0], abs=0.01)
+    assert 50 < result["benchmark_bleu"] < 100 and "tok:conala" in result["benchmark_bleu_signature"]
+    assert headline(result)["benchmark_bleu"] == result["benchmark_bleu"]
+
+
+def test_evaluate_reads_the_benchmark_bleu_choice():
+    params = yaml.safe_load((Path(__file__).resolve().parent.parent / "params.yaml").read_text())
+    assert evaluate_config(params)["benchmark"] == "none"
+    params["evaluate"]["benchmark_bleu"] = "codexglue"
+    with pytest.raises(ParamError, match="evaluate.benchmark_bleu must be one of none, conala"):
+        evaluate_config(params)

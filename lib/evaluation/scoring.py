@@ -51,13 +51,20 @@ def predictions_frame(test: pd.DataFrame, hypotheses: Sequence[Sequence[str]],
     return frame
 
 
-def score(predictions: pd.DataFrame, short_len: int) -> dict:
+def score(predictions: pd.DataFrame, short_len: int, benchmark: str = "none") -> dict:
     """The corpus metrics of one system's predictions (a `predictions_frame`), as metrics/eval.json holds
     them: BLEU, exact match, parse / compile rates, positional accuracy, distinct outputs, function-name
-    accuracy, mean lengths, the error classes and `token_errors` (`alignment.edit_rates`)."""
+    accuracy, mean lengths, the error classes and `token_errors` (`alignment.edit_rates`). A `benchmark`
+    tokenization other than "none" adds `benchmark_bleu` and its signature (`metrics.benchmark_bleu` of
+    the detokenized code)."""
     hypotheses, references = list(predictions["hypothesis"]), list(predictions["reference"])
     bleu, signature = metrics.corpus_bleu(hypotheses, references)
     counts, reference_tokens = alignment.corpus_counts(hypotheses, references, list(predictions["src"]))
+    extra = {}
+    if benchmark != "none":
+        value, extra["benchmark_bleu_signature"] = metrics.benchmark_bleu(
+            list(predictions["generated_code"]), list(predictions["reference_code"]), benchmark)
+        extra["benchmark_bleu"] = round(value, 2)
     return {
         "bleu": round(bleu, 2),
         "bleu_signature": signature,
@@ -72,12 +79,13 @@ def score(predictions: pd.DataFrame, short_len: int) -> dict:
         "mean_reference_length": round(metrics.mean_length(references), 2),
         "errors": errors.summarize(list(predictions["error_class"])),
         "token_errors": alignment.edit_rates(counts, reference_tokens),
+        **extra,
     }
 
 
 # What metrics/eval/<system>.json holds (DVC tables these; everything else is in data/eval/scores.json).
 HEADLINE = ("bleu", "exact_match", "exact_match_short", "compile_rate", "parse_rate", "token_accuracy",
-            "unk_per_output", "distinct_outputs", "function_name_accuracy", "mean_output_length")
+            "unk_per_output", "distinct_outputs", "function_name_accuracy", "mean_output_length", "benchmark_bleu")
 SUBSET_METRICS = ("bleu", "exact_match", "exact_match_short", "compile_rate", "unk_per_output")
 
 
