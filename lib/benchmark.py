@@ -1,4 +1,4 @@
-"""Training throughput of the three models against the tutorial-style reference trainer.
+"""Training throughput of the three assignment models against the tutorial-style reference trainer.
 
     python -m lib.benchmark                       # all three models, default params, data/split
     python -m lib.benchmark --models attn --batches 30

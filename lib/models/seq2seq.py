@@ -1,4 +1,4 @@
-"""The three encoder-decoder models behind one class, and their loss.
+"""The four encoder-decoder models behind one class, and their loss.
 
 - ``rnn``:  tanh-RNN encoder -> tanh-RNN decoder, initialised with the encoder's final hidden state.
 - ``lstm``: the same with LSTMs (final hidden and cell state).
