@@ -374,3 +374,10 @@ def test_example_records_from_predictions():
                           "bleu": [np.float32(3.5)], "error_class": ["correct"], "src": [["s"]]})
     assert example_records(table) == [{"summary": "s", "reference_code": "a", "generated_code": "b",
                                        "bleu": 3.5, "error_class": "correct"}]
+
+
+def test_the_same_report_gives_the_same_pdf_bytes(tmp_path, context):
+    """No clock in the PDF: a rerun of visualize with the same inputs changes nothing that git tracks."""
+    write_report(context, tmp_path / "a.md", tmp_path / "a.pdf")
+    write_report(context, tmp_path / "b.md", tmp_path / "b.pdf")
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
@@ -28,6 +29,7 @@ FONTS = {  # family: {style: file}
     "mono": {"": "DejaVuSansMono.ttf", "B": "DejaVuSansMono-Bold.ttf", "I": "DejaVuSansMono-Oblique.ttf",
              "BI": "DejaVuSansMono-BoldOblique.ttf"},
 }
+REPRODUCIBLE_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 BODY_FONT = "serif"
 MARGIN_MM = 18
 BODY_PT, TABLE_PT, CODE_PT = 9.5, 8, 7.5
@@ -163,6 +165,7 @@ def new_pdf(title: str = "") -> FPDF:
     """An empty A4 report PDF with its margins and fonts, on its first page."""
     pdf = _ReportPDF(format="A4")
     pdf.set_title(title)
+    pdf.set_creation_date(REPRODUCIBLE_DATE)  # not the clock: the same report gives the same bytes
     pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
     pdf.set_auto_page_break(True, margin=MARGIN_MM)
     for family, styles in FONTS.items():
