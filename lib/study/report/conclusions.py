@@ -163,46 +163,54 @@ def constraint_effect(evaluation: Mapping) -> list[str]:
     return [f"The syntax constraint {join(parts)}, while BLEU moves by at most {bleu:.2f}."]
 
 
-def error_profile(evaluation: Mapping) -> list[str]:
-    """Rule: the most frequent wrong-output class of each system."""
+def _top_per_system(evaluation: Mapping, rates_of) -> dict[str, tuple[str, float]]:
+    """{system: (key, rate)} of the highest positive rate in `rates_of(system result)` ({key: rate})."""
     top = {}
     for s in results.systems(evaluation):
-        errors = {c: e.get("rate") for c, e in (evaluation[s].get("errors") or {}).items()
-                  if c not in ("correct", TOTAL_CLASS) and isinstance(e, Mapping) and is_number(e.get("rate"))}
-        if errors and max(errors.values()) > 0:
-            cls = max(errors, key=errors.get)
-            top[s] = (cls, errors[cls])
+        rates = {key: rate for key, rate in rates_of(evaluation[s]).items() if rate}
+        if rates:
+            key = max(rates, key=rates.get)
+            top[s] = (key, rates[key])
+    return top
+
+
+def _profile(top: dict[str, tuple[str, float]], same: str, differ: str, noun: str = "") -> list[str]:
+    """One sentence: the key every system tops (`same`, formatted with key, low, high), or each key's systems."""
     if not top:
         return []
-    classes = list(dict.fromkeys(cls for cls, _ in top.values()))
-    if len(classes) == 1:
-        shares = [rate for _, rate in top.values()]
-        return [f"{humanize(classes[0]).capitalize()} is the most common error class of every system "
-                f"({fmt_rate(min(shares))} to {fmt_rate(max(shares))} of outputs)."]
-    parts = [f"{humanize(c)} for {join([s for s, (k, _) in top.items() if k == c])}" for c in classes]
-    return ["The most common error class is " + "; ".join(parts) + "."]
+    keys = list(dict.fromkeys(key for key, _ in top.values()))
+    if len(keys) == 1:
+        rates = [rate for _, rate in top.values()]
+        sentence = same.format(key=humanize(keys[0]), low=fmt_rate(min(rates)), high=fmt_rate(max(rates)))
+        return [sentence[0].upper() + sentence[1:]]
+    parts = [f"{humanize(k)}{noun} for {join([s for s, (key, _) in top.items() if key == k])}" for k in keys]
+    return [differ + "; ".join(parts) + "."]
+
+
+def _error_rates(result: Mapping) -> dict[str, float]:
+    return {c: e.get("rate") for c, e in (result.get("errors") or {}).items()
+            if c not in ("correct", TOTAL_CLASS) and isinstance(e, Mapping) and is_number(e.get("rate"))}
+
+
+def _token_rates(result: Mapping) -> dict[str, float]:
+    errs = result.get("token_errors")
+    if not isinstance(errs, Mapping):
+        return {}
+    return {t: type_edit_rate(errs, t) for t, v in errs.items() if t != "total" and isinstance(v, Mapping)}
+
+
+def error_profile(evaluation: Mapping) -> list[str]:
+    """Rule: the most frequent wrong-output class of each system."""
+    return _profile(_top_per_system(evaluation, _error_rates),
+                    "{key} is the most common error class of every system ({low} to {high} of outputs).",
+                    "The most common error class is ")
 
 
 def token_profile(evaluation: Mapping) -> list[str]:
     """Rule: the token type with the highest edit rate per reference token, per system (descriptive)."""
-    top = {}
-    for s in results.systems(evaluation):
-        errs = evaluation[s].get("token_errors")
-        if isinstance(errs, Mapping):
-            rates = {t: type_edit_rate(errs, t) for t, v in errs.items() if t != "total" and isinstance(v, Mapping)}
-            rates = {t: r for t, r in rates.items() if r}
-            if rates:
-                kind = max(rates, key=rates.get)
-                top[s] = (kind, rates[kind])
-    if not top:
-        return []
-    kinds = list(dict.fromkeys(kind for kind, _ in top.values()))
-    if len(kinds) == 1:
-        rates = [rate for _, rate in top.values()]
-        return [f"Of all token types, {humanize(kinds[0])} tokens take the most edits for every system "
-                f"({fmt_rate(min(rates))} to {fmt_rate(max(rates))} of reference tokens)."]
-    parts = [f"{humanize(k)} tokens for {join([s for s, (t, _) in top.items() if t == k])}" for k in kinds]
-    return ["The token type with the most edits is " + "; ".join(parts) + "."]
+    return _profile(_top_per_system(evaluation, _token_rates),
+                    "Of all token types, {key} tokens take the most edits for every system ({low} to {high} of "
+                    "reference tokens).", "The token type with the most edits is ", noun=" tokens")
 
 
 def subset_changes(evaluation: Mapping) -> list[str]:
