@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -106,3 +107,15 @@ def test_evaluate_reads_the_benchmark_bleu_choice():
     params["evaluate"]["benchmark_bleu"] = "codexglue"
     with pytest.raises(ParamError, match="evaluate.benchmark_bleu must be one of none, conala"):
         evaluate_config(params)
+
+
+def test_subset_scores_of_a_subset_and_of_no_rows():
+    from lib.evaluation.scoring import subset_scores
+    frame = predictions_frame(pd.DataFrame({"summary": ["a b c", "d e f"], "src": [["a", "b", "c"], ["d", "e", "f"]],
+                                            "tgt": [["x", "=", "1"], ["return", "y"]]}),
+                              [["x", "=", "1"], ["return", "z"]])
+    frame["unknowns"] = [0, 2]
+    first = subset_scores(frame, np.array([True, False]), short_len=20)
+    assert first == {"rows": 1, "bleu": first["bleu"], "exact_match": 1.0, "exact_match_short": 1.0,
+                     "compile_rate": 1.0, "unk_per_output": 0.0}
+    assert subset_scores(frame, np.array([False, False]), short_len=20) == {"rows": 0}

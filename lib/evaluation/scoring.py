@@ -93,6 +93,8 @@ def subset_scores(predictions: pd.DataFrame, mask, short_len: int) -> dict:
     """The headline metrics of the rows `mask` selects (e.g. the novel test rows): BLEU, exact match (all and
     short), compile rate and, where the frame has an `unknowns` column (models), `<unk>` per output."""
     rows = predictions[mask]
+    if rows.empty:
+        return {"rows": 0}
     hypotheses, references = list(rows["hypothesis"]), list(rows["reference"])
     result = {
         "rows": len(rows),
