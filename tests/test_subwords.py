@@ -62,3 +62,8 @@ def test_round_trip_of_real_functions_is_exact():
             joined = merge_pieces(pieces)
             exact += joined == tokens and ast.dump(ast.parse(detokenize(joined))) == ast_without_docstring(code)
     assert total > 200 and exact / total >= 0.999
+
+
+def test_strip_marker():
+    from lib.tokens.subwords import strip_marker
+    assert [strip_marker(p) for p in ("get@_", "my@@", "List", "@", "_@@")] == ["get", "my", "List", "@", "_"]

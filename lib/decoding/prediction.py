@@ -12,7 +12,7 @@ from lib.decoding.constraints import SyntaxConstraint
 from lib.decoding.search import beam_search, greedy_decode
 from lib.decoding.unknowns import replace_unknowns
 from lib.models.batching import encode_copy, encode_source
-from lib.tokens.subwords import join_pieces, split_tokens
+from lib.tokens.subwords import join_pieces, split_tokens, strip_marker
 from lib.tokens.vocabulary import BOS_ID, UNK, UNK_ID
 
 
@@ -79,9 +79,12 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
                                 else (list(source), list(range(len(source)))))
         pieces = [tgt_vocab.itos[i] if i < len(tgt_vocab) else source_pieces[i - len(tgt_vocab)]
                   for i in hypothesis.ids]
-        raw, groups = join_pieces(pieces) if tgt_vocab.subwords else (pieces, [[i] for i in range(len(pieces))])
+        join = join_pieces if tgt_vocab.subwords else (lambda ps: (list(ps), [[i] for i in range(len(ps))]))
+        raw = join(pieces)[0]
+        if config.replace_unk:  # piece by piece, before joining: `get@_ <unk>` becomes one name
+            pieces = replace_unknowns(pieces, [strip_marker(p) for p in source_pieces], hypothesis.attention, unk=UNK)
+        tokens, groups = join(pieces)
         attention = whole_token_attention(hypothesis.attention, groups, owner, len(source))
-        tokens = replace_unknowns(raw, list(source), attention, unk=UNK) if config.replace_unk else raw
         gate = None
         if gates and model.copy_gate is not None:
             piece_gates = copy_gates(model, src_ids[index], hypothesis.ids)

@@ -62,6 +62,11 @@ def _marker(piece: str) -> str:
     return piece[-2:] if piece.endswith((GLUE, GLUE_UNDERSCORE)) and len(piece) > 2 else ""
 
 
+def strip_marker(piece: str) -> str:
+    """A piece's text without its join marker (`get@_` -> `get`)."""
+    return piece[: len(piece) - len(_marker(piece))]
+
+
 def join_pieces(pieces: Sequence[str]) -> tuple[list[str], list[list[int]]]:
     """(tokens, groups): pieces glued back into tokens, and for each token the indices of its pieces.
 
