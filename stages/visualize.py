@@ -55,7 +55,7 @@ def main() -> None:
         write_report(context, staging / "report.md", staging / "report.pdf")
     interpretation = context["interpretation"]
     figures = {"alignment": {key: value for key, value in interpretation["alignment"].items() if key != "examples"},
-               "probes": interpretation["probes"]}
+               "probes": interpretation["probes"], "copy_probes": interpretation["copy_probes"]}
     write_json_atomic(METRICS, figures)
     print(json.dumps(figures, indent=1, default=str))
 

@@ -381,3 +381,9 @@ def test_the_same_report_gives_the_same_pdf_bytes(tmp_path, context):
     write_report(context, tmp_path / "a.md", tmp_path / "a.pdf")
     write_report(context, tmp_path / "b.md", tmp_path / "b.pdf")
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+def test_copy_probe_heatmaps_name_the_copy_model_and_its_gate():
+    from lib.study.report.attention import figure_title
+    assert figure_title("copy probe: return the sum", "attn").startswith("Attention of copy, with its copy gate")
+    assert figure_title("test, short docstring: x", "attn") == "Attention of attn, test, short docstring: x"

@@ -53,6 +53,12 @@ class Probe:
     copy_gate: object = None  # [len(tokens)] p_gen of the copy model, else None
 
 
+def probe_scope(probe: Probe) -> str:
+    """The caption / scope of a probe: `probe: <summary>` for attn (the model the interpretation studies),
+    `copy probe: <summary>` for the copy model (its heatmap also shows the copy gate)."""
+    return f"{'copy ' if probe.model == 'copy' else ''}probe: {probe.summary}"
+
+
 def slug(text: str, limit: int = 40) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:limit] or "example"
 
@@ -62,7 +68,7 @@ def attention_figures(predictions: pd.DataFrame, probes: Sequence[Probe], rule: 
     chosen = interpretation.choose_examples(predictions, rule=rule)
     items = [(f"test, {row.choice} docstring: {row.summary}", row.attention, list(row.src), list(row.hypothesis),
                None) for row in chosen.itertuples()]
-    items += [(f"probe ({probe.model}): {probe.summary}", probe.attention, probe.src, probe.tokens, probe.copy_gate)
+    items += [(f"{probe_scope(probe)}", probe.attention, probe.src, probe.tokens, probe.copy_gate)
               for probe in probes]
     figures, strongest = [], []
     for index, (caption, weights, src, tokens, gate) in enumerate(items):
@@ -80,8 +86,9 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mappin
     alignment = interpretation.subword_alignment_rate(examples, seed=config["seed"])
     probe_word, targets = config["probe_word"], tuple(config["probe_targets"])
     probe_results = [interpretation.probe_corpus(examples, probe_word, targets) | {"scope": "test split"}]
-    probe_results += [interpretation.probe_attention(p.attention, p.src, p.tokens, probe_word, targets)
-                      | {"scope": f"probe ({p.model}): {p.summary}"} for p in probes]
+    single = {model: [interpretation.probe_attention(p.attention, p.src, p.tokens, probe_word, targets)
+                      | {"scope": probe_scope(p)} for p in probes if p.model == model] for model in ("attn", "copy")}
+    probe_results += single["attn"]
     attention, strongest = attention_figures(attn, probes, config["heatmap_rule"], figure_folder)
     figures = {
         "loss": str(plotting.plot_loss_curves(outputs.curves, figure_folder / "loss.png")),
@@ -97,6 +104,7 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mappin
         "eval": outputs.evaluation,
         "figures": figures,
         "examples": outputs.examples,
-        "interpretation": {"alignment": alignment, "probes": probe_results, "strongest": strongest,
+        "interpretation": {"alignment": alignment, "probes": probe_results, "copy_probes": single["copy"],
+                           "strongest": strongest,
                            "rule": config["heatmap_rule"]},
     }

@@ -16,6 +16,7 @@ from lib.study.report.tables import alignment_table
 from lib.tokens.code_tokens import detokenize
 
 PROBE_PREFIX = "probe: "  # captions and scopes of the probe docstrings (lib/study/context.py)
+COPY_PROBE_PREFIX = "copy probe: "  # the same docstrings decoded by the copy model
 MAX_IDENTIFIERS = 6       # identifiers named per heatmap sentence
 MAX_CODE_LINES = 8        # lines of a probe's generated code shown
 
@@ -185,6 +186,14 @@ def probe_blocks(context: Mapping) -> list[Block]:
     return blocks
 
 
+def figure_title(caption: str, model: str) -> str:
+    """`Attention of <model>, <caption>`; a copy-model probe names the copy model and its gate strip."""
+    if caption.startswith(COPY_PROBE_PREFIX):
+        return (f"Attention of copy, with its copy gate p_gen per generated token on the right (1: written from "
+                f"the vocabulary, 0: copied), probe: {caption[len(COPY_PROBE_PREFIX):]}")
+    return f"Attention of {model}, {caption}"
+
+
 def example_blocks(context: Mapping) -> list[Block]:
     """Heatmaps of the test examples chosen by rule, each followed by where its attention went."""
     interpretation = context.get("interpretation", {})
@@ -195,7 +204,7 @@ def example_blocks(context: Mapping) -> list[Block]:
         caption = str(item.get("caption", "attention"))
         if caption.startswith(PROBE_PREFIX):
             continue  # probe heatmaps belong to the probe, shown only when it measured something
-        blocks.append(figure(item.get("path"), f"Attention of {model}, {caption}"))
+        blocks.append(figure(item.get("path"), figure_title(caption, model)))
         sentence = focus_sentence(strongest.get(caption, {}))
         if sentence:
             blocks.append(paragraph(sentence))
