@@ -84,7 +84,8 @@ def test_repro_trains_evaluates_and_reports(project):
                                     "copy_vs_retrieval"}
     assert evaluation["retrieval"]["parse_rate"] == 1.0  # real training code always parses
     report = (project / "plots" / "report" / "report.md").read_text()
-    for section in ("Results", "Loss curves", "Error taxonomy", "Attention", "Conclusions"):
+    for section in ("Abstract", "Data", "Models and training", "Results", "Error analysis", "Attention",
+                    "Conclusions"):
         assert f"## {section}" in report
     assert (project / "plots" / "report" / "report.pdf").read_bytes().startswith(b"%PDF")
     assert len(list((project / "plots" / "report" / "figures").glob("attention_*.png"))) >= 3
