@@ -166,7 +166,7 @@ def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[s
         fig, ax = plt.subplots(figsize=size)
     else:
         fig, (ax, gate_ax) = plt.subplots(1, 2, figsize=(size[0] + 0.8, size[1]), sharey=True,
-                                          gridspec_kw={"width_ratios": [max(n_src, 1), 1.2]})
+                                          gridspec_kw={"width_ratios": [max(n_src, 1), 1.2], "wspace": 0.45})
         gates = np.full((n_tgt, 1), np.nan)
         gates[: len(copy_gate), 0] = copy_gate
         gate_ax.imshow(gates, cmap="coolwarm_r", aspect="auto", vmin=0, vmax=1, interpolation="nearest")
