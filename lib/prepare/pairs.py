@@ -36,7 +36,7 @@ class DocstringFilters:
 
 def has_given_test(partitions: Iterable[str]) -> bool:
     """True when the source assigns every row to train / valid / test and some to test: that test split is
-    scored as given. The rule of `lib.prepare.split.has_official_partition`, plus a test row."""
+    scored as given (by tokenize here and by split, `lib.prepare.split.has_given_test`)."""
     given = set(partitions)
     return "test" in given and given <= set(SPLITS)
 

@@ -8,6 +8,7 @@ from collections.abc import Collection
 import pandas as pd
 
 from lib.prepare.near_duplicates import annotate, unmeasured
+from lib.prepare.pairs import has_given_test as pairs_have_given_test
 from lib.tokens.vocabulary import Vocabulary
 
 SPLITS = ("train", "valid", "test")
@@ -22,8 +23,8 @@ def has_official_partition(pairs: pd.DataFrame) -> bool:
 
 def has_given_test(pairs: pd.DataFrame) -> bool:
     """True when the source gives a test split (an official partition with test rows): it is scored as given,
-    neither deduplicated, filtered nor sampled. tokenize kept its rows unfiltered by the same rule."""
-    return has_official_partition(pairs) and bool((pairs["partition"] == "test").any())
+    neither deduplicated, filtered nor sampled; the rule tokenize used to keep those rows unfiltered."""
+    return pairs_have_given_test(pairs["partition"])
 
 
 def assign_splits(pairs: pd.DataFrame, seed: int, valid_fraction: float, test_fraction: float) -> pd.Series:
