@@ -43,6 +43,15 @@ def test_make_batches_bucketing_cuts_padding():
         0.6 * padded(list(make_batches(examples, 16, shuffle=True, bucketing=False)))
 
 
+def test_make_batches_sorts_sources_within_a_target_bucket():
+    # targets of 8-11 ids share a length bucket, so batches are cut by source length: little source padding
+    examples = [([4] * (1 + (7 * n) % 40) + [2], [1] + [4] * (6 + n % 4) + [2]) for n in range(320)]
+    source_positions = lambda bucketing: sum(  # noqa: E731
+        b.src.numel() for b in make_batches(examples, 16, shuffle=True, bucketing=bucketing, seed=1))
+    real = sum(len(example[0]) for example in examples)
+    assert source_positions(True) < 1.05 * real and source_positions(True) < 0.6 * source_positions(False)
+
+
 def test_source_batches_keep_original_indices():
     sources = [[4, 5, 2], [4, 2], [4, 5, 6, 5, 2]]
     seen = {}
