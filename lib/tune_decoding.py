@@ -29,14 +29,16 @@ def grid(base: DecodeConfig, beams: list[int], min_lens: list[int], penalties: l
     return configs
 
 
-def score(model_path: Path, valid: pd.DataFrame, config: DecodeConfig) -> dict:
-    """BLEU, exact match, compile rate and mean output length of one model on `valid` under `config`."""
+def score(model_path: Path, valid: pd.DataFrame, config: DecodeConfig, short_len: int) -> dict:
+    """BLEU, exact match (all, and on references of at most `short_len` tokens), compile rate and mean output
+    length of one model on `valid` under `config`."""
     checkpoint = load_checkpoint(model_path)
     outputs = [g.tokens for g in generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab,
                                           list(valid["src"]), config)]
     references = [list(tokens) for tokens in valid["tgt"]]
     return {"bleu": round(metrics.corpus_bleu(outputs, references)[0], 2),
             "exact": round(metrics.exact_match(outputs, references), 4),
+            "exact_short": round(metrics.exact_match(outputs, references, max_ref_len=short_len), 4),
             "compile": round(metrics.token_compile_rate(outputs), 4),
             "length": round(metrics.mean_length(outputs), 1)}
 
@@ -52,11 +54,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split", type=Path, default=Path("data/split"))
     args = parser.parse_args(argv)
     valid = pd.read_parquet(args.split / "valid.parquet").head(args.rows)
-    base = DecodeConfig.from_params(load_params())
+    params = load_params()
+    base = DecodeConfig.from_params(params)
     rows = []
     for model in args.models:
         for config in grid(base, args.beam, args.min_len, args.length_penalty):
-            result = score(args.models_dir / f"{model}.pt", valid, config)
+            result = score(args.models_dir / f"{model}.pt", valid, config, int(params["evaluate"]["short_len"]))
             rows.append({"model": model, "beam": config.beam_size, "min_len": config.min_len,
                          "length_penalty": config.length_penalty, **result})
             print(rows[-1], flush=True)
