@@ -7,7 +7,7 @@ import pandas as pd
 
 from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.common.params import get, load_params
+from lib.common.params import ParamError, get, load_params
 from lib.prepare.near_duplicates import summarize
 from lib.prepare.split import (NEAR_DUPLICATE_POLICIES, SPLITS, assign_splits, deduplicate, has_given_test,
                                length_stats, oov_rates, sample_splits, train_leakage)
@@ -32,6 +32,9 @@ def read_config(params: dict) -> dict:
               for key, (kind, low, high) in keys.items()}
     config["near_duplicates"] = get(params, "split.near_duplicates", str, choices=NEAR_DUPLICATE_POLICIES)
     config["subwords"] = get(params, "tokenize.subwords", bool)
+    config["spell_unknown"] = get(params, "split.spell_unknown", bool)
+    if config["spell_unknown"] and not config["subwords"]:
+        raise ParamError("params.yaml: split.spell_unknown needs tokenize.subwords: true (it spells sub-word pieces)")
     return config
 
 
@@ -64,7 +67,7 @@ def main() -> None:
     src_vocab = Vocabulary.build(splits["train"]["src"], config["src_min_freq"], config["src_max_size"],
                                  config["subwords"])
     tgt_vocab = Vocabulary.build(splits["train"]["tgt"], config["tgt_min_freq"], config["tgt_max_size"],
-                                 config["subwords"])
+                                 config["subwords"], config["spell_unknown"])
     near_duplicates = {"policy": config["near_duplicates"],
                        **summarize({name: splits[name] for name in ("valid", "test")})}
     stats = {

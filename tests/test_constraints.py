@@ -98,7 +98,17 @@ def test_after_a_dot_only_a_name():
     assert allowed_after(["return", "self", "."]) == NAMES
     assert allowed_after(["class"]) == NAMES and allowed_after(["def"]) == NAMES
     assert allowed_after(["def", "f"]) == {"("}
-    assert allowed_after(["x", "=", "max@_"]) == NAMES  # a sub-word piece is continued by a name
+    # a sub-word piece is continued by any word piece: a name, digits, even a keyword's letters (`is@@ in@@ f`)
+    words = {t for t in VOCAB.itos if t.isidentifier() or t.isdigit()} | {"<unk>", "max@_"}
+    assert allowed_after(["x", "=", "max@_"]) == words
+    assert "in" in words and "1" in words
+
+
+def test_a_keyword_or_digits_after_a_piece_end_a_name():
+    after_name = allowed_after(["x", "=", "max@_", "value"])
+    assert allowed_after(["x", "=", "max@_", "in"]) == after_name  # `max_in`, not the operator `in`
+    assert allowed_after(["x", "=", "max@_", "1"]) == after_name
+    assert allowed_after(["for", "max@_", "for"]) == allowed_after(["for", "x"])  # `for max_for` awaits `in`
 
 
 def test_no_closer_after_an_operator_or_an_empty_subscript():

@@ -30,6 +30,15 @@ def test_encode_copy_maps_source_pieces_into_the_extended_target_space():
     assert targets == [1, 9, 11, 14, 15, UNK_ID, EOS_ID]  # `x` is in neither: UNK
 
 
+def test_encode_copy_copies_an_unknown_piece_from_the_source_before_spelling_it():
+    tgt = Vocabulary([*TGT.itos, "sorted@@", "_@@", "x"], subwords=True, spelling=True)
+    v = len(tgt)
+    copy_ids, targets = encode_copy(["return", "sorted"], tgt, ["sorted", "sorted_x"])
+    assert copy_ids == [9, v + 1, PAD_ID]
+    # `sorted` is copied from the source; `sorted_x` is sorted@_ x, and sorted@_ (not in the source) is spelled
+    assert targets == [1, v + 1, tgt.stoi["sorted@@"], tgt.stoi["_@@"], tgt.stoi["x"], EOS_ID]
+
+
 def test_decoding_distribution_sums_to_one_and_oov_words_come_only_from_the_pointer():
     model = copy_model()
     batch = collate(encode_rows(ROWS, SRC, TGT, copy=True), len(TGT))

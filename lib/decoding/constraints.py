@@ -80,6 +80,7 @@ LINE_RESERVE = 10  # steps a new line may need; with fewer left, end the output 
 # Identifier pieces of a sub-word vocabulary that continue into the next piece end in one of these.
 JOIN_MARKERS = ("@@", "@_")
 _STRING = re.compile(r"[rRbBuUfF]{0,2}['\"]")
+_WORD = re.compile(r"\w+")  # what may continue a name after a piece: letters, digits, even a keyword's letters
 
 
 def is_name(token: str) -> bool:
@@ -88,8 +89,14 @@ def is_name(token: str) -> bool:
 
 
 def is_piece(token: str) -> bool:
-    """The start of an identifier that a sub-word vocabulary continues with the next token."""
-    return token.endswith(JOIN_MARKERS) and is_name(token[:-2])
+    """A piece of a sub-word vocabulary that the next token continues (`get@@`, `5@@`, `in@@`)."""
+    return token.endswith(JOIN_MARKERS) and bool(_WORD.fullmatch(token[:-2]))
+
+
+def starts_name(token: str) -> bool:
+    """A piece that can begin an identifier (`get@@`; not `5@@`, nor `in@@`: a name's later pieces may be
+    digits or keywords, its first may not)."""
+    return is_piece(token) and is_name(token[:-2])
 
 
 def is_string(token: str) -> bool:
@@ -189,7 +196,10 @@ class SyntaxConstraint:
         self.line_end = self.single[NEWLINE] | self.eos
         self.pieces = ids([t for t in self.itos if is_piece(t)])
         self.whole_names = ids([t for t in self.itos if is_name(t)])
-        self.names = self.whole_names | self.pieces
+        self.names = self.whole_names | ids([t for t in self.itos if starts_name(t)])
+        # what ends a name after a piece (UNK too: it is replaced by a source word before the pieces are joined)
+        self.whole_continuations = ids([t for t in self.itos if _WORD.fullmatch(t) or t == UNK])
+        self.continuations = self.whole_continuations | self.pieces
         self.atoms = self.whole_names | ids([t for t in self.itos if is_literal(t)])  # complete operands
         self.operands = self.names | self.atoms | ids(["{"])
         self.non_strings = self.operands & ~ids([t for t in self.itos if is_string(t)])
@@ -294,7 +304,9 @@ class SyntaxConstraint:
             return self.single[","] | self.closers[state.brackets[-1]]
         if state.last == "." and state.awaited_here == "import":
             return self.relative_import  # `from .`, `from ..`: more dots, a module or `import`
-        if state.last in NAME_ONLY_AFTER or is_piece(state.last):
+        if is_piece(state.last):
+            return self.continuations
+        if state.last in NAME_ONLY_AFTER:
             return self.names
         if state.awaited_here == "(":
             return self.single["("]  # `def NAME` goes on with its parameters
@@ -363,7 +375,9 @@ class SyntaxConstraint:
         """[vocab] bool: the allowed tokens when the steps left just suffice for the shortest completion."""
         if state.role == "not":
             allowed = self.single["in"]
-        elif state.last in NAME_ONLY_AFTER or is_piece(state.last):
+        elif is_piece(state.last):
+            allowed = self.whole_continuations
+        elif state.last in NAME_ONLY_AFTER:
             allowed = self.whole_names
         elif state.body_due or state.operand_due:
             allowed = self.atoms
@@ -382,6 +396,8 @@ class SyntaxConstraint:
     def advance(self, state: LayoutState, token_id: int) -> LayoutState:
         """The state after emitting `token_id`."""
         token = self.itos[token_id]
+        if is_piece(state.last):  # the token goes on with a name: only whether it ends it matters
+            token = "_x" + token[-2:] if is_piece(token) else "_x"
         length = state.length + 1
         if token == NEWLINE:
             return LayoutState(state.brackets, state.depth, length=length, indent_due=state.block)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from lib.prepare.near_duplicates import annotate, unmeasured
 from lib.prepare.pairs import has_given_test as pairs_have_given_test
-from lib.tokens.vocabulary import Vocabulary
+from lib.tokens.vocabulary import UNK_ID, Vocabulary
 
 SPLITS = ("train", "valid", "test")
 # What to do with valid / test functions that have a near-duplicate in train (lib/prepare/near_duplicates.py).
@@ -143,10 +143,14 @@ def length_stats(frame: pd.DataFrame) -> dict:
 
 
 def oov_rates(frame: pd.DataFrame, src_vocab: Vocabulary, tgt_vocab: Vocabulary) -> dict:
-    """Out-of-vocabulary shares of what the models read (`src`, `tgt`: tokens or sub-word pieces) and of whole
-    code tokens (`tgt_tokens`: a token a model cannot write from its vocabulary, i.e. one with an unknown
-    piece; comparable across `tokenize.subwords`)."""
+    """Out-of-vocabulary shares of what the models read (`src`, `tgt`: tokens or sub-word pieces the vocabulary
+    cannot write, spelling included) and of whole code tokens: `tgt_tokens`, a token a model cannot write
+    (comparable across `tokenize.subwords`), and `tgt_spelled`, one it writes only by spelling a piece."""
     tokens = [token for sequence in frame["tgt"] for token in sequence]
-    unwritable = sum(any(piece not in tgt_vocab for piece in tgt_vocab.pieces([token])) for token in tokens)
+    encodings = [tgt_vocab.encode([token]) for token in tokens]
+    unwritable = sum(UNK_ID in ids for ids in encodings)
+    spelled = sum(UNK_ID not in ids and len(ids) > len(tgt_vocab.pieces([token]))
+                  for token, ids in zip(tokens, encodings))
     return {"src": round(src_vocab.oov_rate(frame["src"]), 4), "tgt": round(tgt_vocab.oov_rate(frame["tgt"]), 4),
-            "tgt_tokens": round(unwritable / max(len(tokens), 1), 4)}
+            "tgt_tokens": round(unwritable / max(len(tokens), 1), 4),
+            "tgt_spelled": round(spelled / max(len(tokens), 1), 4)}
