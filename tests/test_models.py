@@ -101,3 +101,17 @@ def test_shape_checks_and_cutoffs():
     assert usable_cutoffs([1000, 4000], 8699) == [1000, 4000]
     assert usable_cutoffs([1000, 4000], 2000) == [1000]
     assert usable_cutoffs([1000, 4000], 500) == []
+
+
+def test_attention_memory_gets_dropout_in_training_only():
+    m = model("attn", dropout=0.5)
+    m.encoder.dropout.p = 0.0  # the embeddings' dropout off: only the memory's acts
+    batch = collate(PAIRS)
+    outputs, _ = m.encoder(batch.src, batch.src_lengths)
+    m.train()
+    dropped = m.encode(batch.src, batch.src_lengths).outputs
+    kept = dropped != 0
+    assert 0.3 < kept[outputs != 0].float().mean() < 0.7  # about half of the memory is dropped ...
+    assert torch.allclose(dropped[kept], 2 * outputs[kept])  # ... and the rest scaled by 1 / (1 - p)
+    m.eval()
+    assert torch.equal(m.encode(batch.src, batch.src_lengths).outputs, outputs)

@@ -15,6 +15,8 @@ sequence and step).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 from torch import nn
 
@@ -133,8 +135,11 @@ class AttentionDecoder(nn.Module):
         return torch.tanh(self.bridge_h(last(h))), torch.tanh(self.bridge_c(last(c)))
 
     def prepare(self, encoder: EncoderOutput) -> EncoderOutput:
-        """Project the keys once per sequence (cached on the EncoderOutput)."""
+        """Dropout on the encoder outputs, then the keys projected once per sequence (cached on the returned
+        EncoderOutput). The dropout regularises the attention path, the part of this model the others lack:
+        without it the attention model overfits first (issue 10; README, *Why attention overfits*)."""
         if encoder.proj_keys is None:
+            encoder = replace(encoder, outputs=self.dropout(encoder.outputs))
             encoder.proj_keys = self.attention.compute_proj_keys(encoder.outputs)
         return encoder
 
