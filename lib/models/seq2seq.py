@@ -10,7 +10,6 @@ Shapes are batch-first: src [batch, src_len], tgt [batch, tgt_len]; see lib/mode
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from lib.models.batching import Batch
@@ -34,8 +33,8 @@ class AdaptiveSoftmax(nn.Module):
     """nn.AdaptiveLogSoftmaxWithLoss behind the interface of a linear output layer.
 
     forward(features [n, in]) -> log-probabilities [n, vocab] (usable as logits: argmax, softmax)
-    nll(features [n, in], targets [n]) -> summed negative log-likelihood, computing each tail cluster
-    only for the targets that fall in it (the cheap training path).
+    asm(features [n, in], targets [n]).output -> log P(targets) [n], computing each tail cluster only for the
+    targets that fall in it (the cheap training path; Seq2Seq.gold_log_probs).
     """
 
     def __init__(self, in_features: int, vocab_size: int, cutoffs: list[int], div_value: float = 4.0):
@@ -45,15 +44,6 @@ class AdaptiveSoftmax(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.asm.log_prob(features)
-
-    def gold_log_probs(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """log P_vocab(targets [n]) under features [n, hidden]: [n] (adaptive: only the targets' clusters)."""
-        if self.adaptive:
-            return self.output_layer.asm(features, targets).output
-        return torch.log_softmax(self.output_layer(features), dim=-1).gather(1, targets.unsqueeze(1)).squeeze(1)
-
-    def nll(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        return -self.asm(features, targets).output.sum()
 
     def predict(self, features: torch.Tensor) -> torch.Tensor:
         return self.asm.predict(features)
@@ -101,12 +91,6 @@ class Seq2Seq(nn.Module):
             return self.output_layer.asm(features, targets).output
         return torch.log_softmax(self.output_layer(features), dim=-1).gather(1, targets.unsqueeze(1)).squeeze(1)
 
-    def nll(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Summed negative log-likelihood of targets [n] under features [n, hidden]."""
-        if self.adaptive:
-            return self.output_layer.nll(features, targets)
-        return F.cross_entropy(self.output_layer(features), targets, reduction="sum")
-
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor, src_copy: torch.Tensor | None = None
                ) -> EncoderOutput:
         """src [batch, src_len], src_lengths [batch] -> EncoderOutput (outputs [batch, src_len, enc_dim]);
@@ -124,8 +108,8 @@ class Seq2Seq(nn.Module):
         state = self.decoder.init_state(encoded)
         return self.decoder(tgt_in, state, encoded, self.predict, teacher_forcing)
 
-    def loss(self, batch: Batch, teacher_forcing: float = 1.0) -> torch.Tensor:
-        """Summed cross-entropy over the batch's real target positions (divide by batch.n_tokens).
+    def gold_log_likelihoods(self, batch: Batch, teacher_forcing: float = 1.0) -> torch.Tensor:
+        """log P(gold) at each real target position, row by row: [n_tokens] (the copy model: under its mixture).
 
         The decoder features are gathered at the non-pad positions of tgt_out and projected to the
         vocabulary once per batch: [n_tokens, hidden] -> [n_tokens, vocab].
@@ -137,14 +121,17 @@ class Seq2Seq(nn.Module):
         real = batch.tgt_out != PAD_ID  # [batch, tgt_len]
         targets = batch.tgt_out[real]  # [n_tokens]
         extended = targets >= self.tgt_vocab_size  # copy targets outside the vocabulary
-        in_vocab = targets.masked_fill(extended, UNK_ID)
+        features = features[real]  # [n_tokens, hidden]
+        vocab_log_prob = self.gold_log_probs(features, targets.masked_fill(extended, UNK_ID))
         if self.copy_gate is None:
-            return self.nll(features[real], in_vocab)  # features[real]: [n_tokens, hidden]
-        features = features[real]
+            return vocab_log_prob
         src_copy = batch.src_copy.unsqueeze(1).expand(-1, real.size(1), -1)[real]  # [n_tokens, src_len]
-        vocab_log_prob = self.gold_log_probs(features, in_vocab).masked_fill(extended, float("-inf"))
-        return -mixture_log_likelihood(vocab_log_prob, self.copy_gate(features), attention[real], src_copy,
-                                       targets).sum()
+        return mixture_log_likelihood(vocab_log_prob.masked_fill(extended, float("-inf")), self.copy_gate(features),
+                                      attention[real], src_copy, targets)
+
+    def loss(self, batch: Batch, teacher_forcing: float = 1.0) -> torch.Tensor:
+        """Summed cross-entropy over the batch's real target positions (divide by batch.n_tokens)."""
+        return -self.gold_log_likelihoods(batch, teacher_forcing).sum()
 
     @torch.no_grad()
     def teacher_forced_predictions(self, batch: Batch) -> torch.Tensor:
