@@ -202,3 +202,17 @@ def test_import_from_and_else_only_where_they_belong():
     assert not {"import", "from"} & allowed_after(["f", "(", "x"]) and "else" not in allowed_after(["return", "x"])
     assert "import" in allowed_after(["from", "x"]) and "from" in allowed_after([])
     assert NEWLINE not in allowed_after(["return", "x", "if", "y", "else"])
+
+
+def test_a_clause_starts_a_line_only_after_a_block_it_continues():
+    body = ["<NEWLINE>", "<INDENT>", "return", "x", "<NEWLINE>", "<DEDENT>"]
+    assert {"else", "except"} <= allowed_after(["try", ":", *body])
+    assert "else" in allowed_after(["if", "x", ":", *body]) and "except" not in allowed_after(["if", "x", ":", *body])
+    assert "else" in allowed_after(["for", "x", "in", "y", ":", *body])
+    assert not {"else", "except"} & allowed_after(["def", "f", "(", ")", ":", *body])
+    assert not {"else", "except"} & allowed_after(["x", "=", "1", "<NEWLINE>"])  # no block just ended
+    # two blocks end at once: the clause continues the outer one
+    nested = ["if", "x", ":", "<NEWLINE>", "<INDENT>", "for", "y", "in", "x", ":", *body, "<DEDENT>"]
+    assert "else" in allowed_after(nested)
+    assert "else" not in allowed_after(["def", "f", "(", ")", ":", "<NEWLINE>", "<INDENT>", "for", "y", "in", "x",
+                                        ":", *body, "<DEDENT>"])

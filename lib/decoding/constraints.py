@@ -19,6 +19,8 @@ The rules, checked on the tokens emitted so far (brackets, indentation depth, th
 - blocks: a line that starts a block (`if`, `for`, `def`, `else`, ...) cannot end before its `:`; the next
   line is `<INDENT>`, `<INDENT>` appears nowhere else, and the block gets a statement before any `<DEDENT>`
   or EOS;
+- clauses: a line starts with `elif`, `else`, `except` or `finally` only right after the block it continues
+  has ended (`<DEDENT>` back from an `if` block before `else:`; `CLAUSES`);
 - `<NEWLINE>` ends a non-empty line outside brackets that awaits nothing; `<DEDENT>` starts a line and never
   goes below level 0; EOS needs what `<NEWLINE>` needs, or an empty line; `;` is never emitted.
 
@@ -31,8 +33,8 @@ the budget in the middle of a line).
 
 What this guarantees: the output never fails `ast.parse` for one of the reasons above, also when the budget
 cuts it. What it does not: the rules see tokens, not the grammar. Still possible are, for example, a `try`
-without `except` (also when the budget cuts its block), `else` / `except` / `elif` without their `if` / `try`,
-a decorator with nothing under it, a conditional expression inside brackets without `else`, a trailing comma
+without `except` (also when the budget cuts its block), an `else` or `finally` after a block they cannot follow
+but that a valid one resembles (`if` ... `else` ... `finally`), a decorator with nothing under it, a conditional expression inside brackets without `else`, a trailing comma
 after a comprehension (`[x for x in y,]`), parameter order (`def f(a=1, b)`, `f(a=1, b)`, `def f(*, *a)`),
 assignment to what cannot be assigned (`f() = x`, `x + 1 = y`), and whatever else `ast.parse` rejects beyond the
 token level. A few rare valid forms are forbidden too: `a, = b`, a line ending in `,` (`x = 1,`), `;` and `match`
@@ -69,6 +71,10 @@ COMPOUND = frozenset({"if", "elif", "else", "while", "for", "with", "def", "clas
 STATEMENT_ONLY = frozenset({"def", "class", "while", "with", "try", "except", "finally", "elif", "pass", "break",
                             "continue", "return", "del", "assert", "global", "nonlocal", "raise"})
 ENDS_STATEMENT = frozenset({"pass", "break", "continue"})  # only the line's end may follow
+# The clauses that continue a compound statement, and the blocks each may follow (`else` after a `for` or a
+# `try` block too; `finally` after a try's `else`, which the rules cannot tell from an if's).
+CLAUSES = {"elif": ("if", "elif"), "else": ("if", "elif", "for", "while", "try", "except"),
+           "except": ("try", "except"), "finally": ("try", "except", "else")}
 COLON_AFTER_KEYWORD = frozenset({"else", "try", "finally", "except", "lambda"})  # `else:`, `lambda: 0`
 CONSTANTS = frozenset({"None", "True", "False", "..."})
 COMMA_FREE = frozenset({"if", "elif", "while", "def", "class", "raise"})  # no tuple outside brackets: `if a, b:`
@@ -141,6 +147,8 @@ class LayoutState:
     first: str = ""  # the statement's first token
     def_line: bool = False  # the line defines a function
     target: bool = False  # the line so far can be annotated (`x`, `self.x`, `x[0]`)
+    opened: tuple[str, ...] = ()  # the first token of each open block's header (`if`, `try`, `def`), outermost first
+    closed: str = ""  # at a line start right after <DEDENT>: the first token of the block that just ended
 
     @property
     def operand_due(self) -> bool:
@@ -209,6 +217,10 @@ class SyntaxConstraint:
         self.mid_line_binary = ids(MID_LINE_BINARY)
         # The exceptions, by what came last: a decorator, `not in`, `def f(a, *, b)`, `x[:, 0]`, `def f(a, /)`,
         # a relative import (`from . import x`, `from ..a import b`) and `async for`.
+        # A line may start with a clause only right after the block it continues (`else` after an `if` block).
+        self.clauses = ids(list(CLAUSES))
+        self.clauses_but_after = {block: self.clauses & ~ids([c for c, after in CLAUSES.items() if block in after])
+                                  for block in {b for after in CLAUSES.values() for b in after}}
         self.binary_only_but = {t: self.binary_only & ~ids([t]) for t in ("@", "in", ",", "/", ".")}
         self.mid_line_binary_but_for = self.mid_line_binary & ~ids(["for"])
         self.relative_import = self.names | ids([".", "import"])
@@ -283,6 +295,8 @@ class SyntaxConstraint:
                 mask = mask | self.single["from"]  # mid-line only in `raise X from Y` and `yield from`
         if not (state.line_start or state.brackets or (state.awaited_here == "else" and not state.operand_due)):
             mask = mask | self.single["else"]  # mid-line, `else` belongs to a conditional expression
+        if state.line_start:
+            mask = mask | self.clauses_but_after.get(state.closed, self.clauses)
         return mask
 
     def _line_end(self, state: LayoutState) -> torch.Tensor:
@@ -399,12 +413,14 @@ class SyntaxConstraint:
         if is_piece(state.last):  # the token goes on with a name: only whether it ends it matters
             token = "_x" + token[-2:] if is_piece(token) else "_x"
         length = state.length + 1
-        if token == NEWLINE:
-            return LayoutState(state.brackets, state.depth, length=length, indent_due=state.block)
+        if token == NEWLINE:  # a block's header line ends: its block opens with the <INDENT> that must follow
+            opened = state.opened + (state.first,) if state.block else state.opened
+            return LayoutState(state.brackets, state.depth, length=length, indent_due=state.block, opened=opened)
         if token == INDENT:
-            return LayoutState(state.brackets, state.depth + 1, length=length, body_due=True)
+            return LayoutState(state.brackets, state.depth + 1, length=length, body_due=True, opened=state.opened)
         if token == DEDENT:
-            return LayoutState(state.brackets, max(state.depth - 1, 0), length=length)
+            return LayoutState(state.brackets, max(state.depth - 1, 0), length=length, opened=state.opened[:-1],
+                               closed=state.opened[-1] if state.opened else "")
         top = not state.brackets  # the token stands outside every bracket
         brackets = state.brackets
         if token in OPENERS:
