@@ -209,10 +209,20 @@ def test_a_clause_starts_a_line_only_after_a_block_it_continues():
     assert {"else", "except"} <= allowed_after(["try", ":", *body])
     assert "else" in allowed_after(["if", "x", ":", *body]) and "except" not in allowed_after(["if", "x", ":", *body])
     assert "else" in allowed_after(["for", "x", "in", "y", ":", *body])
-    assert not {"else", "except"} & allowed_after(["def", "f", "(", ")", ":", *body])
+    assert not {"else", "except"} & allowed_after(["if", "x", ":", *body, "else", ":", *body])
     assert not {"else", "except"} & allowed_after(["x", "=", "1", "<NEWLINE>"])  # no block just ended
     # two blocks end at once: the clause continues the outer one
     nested = ["if", "x", ":", "<NEWLINE>", "<INDENT>", "for", "y", "in", "x", ":", *body, "<DEDENT>"]
     assert "else" in allowed_after(nested)
-    assert "else" not in allowed_after(["def", "f", "(", ")", ":", "<NEWLINE>", "<INDENT>", "for", "y", "in", "x",
-                                        ":", *body, "<DEDENT>"])
+    assert "else" not in allowed_after(["if", "x", ":", *body, "else", ":", "<NEWLINE>", "<INDENT>", "for", "y",
+                                        "in", "x", ":", *body, "<DEDENT>"])
+
+
+def test_an_output_that_opens_a_function_never_leaves_it():
+    body = ["def", "f", "(", ")", ":", "<NEWLINE>", "<INDENT>", "return", "x", "<NEWLINE>"]
+    assert "<DEDENT>" not in allowed_after(body)  # `return x` after the function would not compile
+    assert "<eos>" in allowed_after(body)
+    inner = ["def", "f", "(", ")", ":", "<NEWLINE>", "<INDENT>", "if", "x", ":", "<NEWLINE>", "<INDENT>", "pass",
+             "<NEWLINE>"]
+    assert "<DEDENT>" in allowed_after(inner)  # back to the function's body: fine
+    assert "<DEDENT>" in allowed_after(["for", "x", "in", "y", ":", "<NEWLINE>", "<INDENT>", "pass", "<NEWLINE>"])

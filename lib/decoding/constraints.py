@@ -22,7 +22,8 @@ The rules, checked on the tokens emitted so far (brackets, indentation depth, th
 - clauses: a line starts with `elif`, `else`, `except` or `finally` only right after the block it continues
   has ended (`<DEDENT>` back from an `if` block before `else:`; `CLAUSES`);
 - `<NEWLINE>` ends a non-empty line outside brackets that awaits nothing; `<DEDENT>` starts a line and never
-  goes below level 0; EOS needs what `<NEWLINE>` needs, or an empty line; `;` is never emitted.
+  goes below level 0, nor back to it out of a `def` or `class` (the output is that one definition; EOS closes
+  its blocks, so nothing can follow at module level, like a `return` outside the function); EOS needs what `<NEWLINE>` needs, or an empty line; `;` is never emitted.
 
 With a length budget (`max_len`), a token is allowed only when the shortest completion after it still fits in
 the steps left: the operands that operators and a block's body need, the awaited tokens, the closing
@@ -71,6 +72,8 @@ COMPOUND = frozenset({"if", "elif", "else", "while", "for", "with", "def", "clas
 STATEMENT_ONLY = frozenset({"def", "class", "while", "with", "try", "except", "finally", "elif", "pass", "break",
                             "continue", "return", "del", "assert", "global", "nonlocal", "raise"})
 ENDS_STATEMENT = frozenset({"pass", "break", "continue"})  # only the line's end may follow
+# An output that opens with one of these is one definition: no <DEDENT> back to level 0 after its header.
+DEFINITIONS = (("def",), ("async",), ("class",))
 # The clauses that continue a compound statement, and the blocks each may follow (`else` after a `for` or a
 # `try` block too; `finally` after a try's `else`, which the rules cannot tell from an if's).
 CLAUSES = {"elif": ("if", "elif"), "else": ("if", "elif", "for", "while", "try", "except"),
@@ -304,7 +307,8 @@ class SyntaxConstraint:
         mask = self.nothing.clone()
         if state.brackets or state.line_start or state.operand_due or state.header or state.awaited:
             mask = mask | self.single[NEWLINE]
-        if not state.line_start or state.depth == 0 or state.brackets or state.body_due:
+        if not state.line_start or state.depth == 0 or state.brackets or state.body_due or (
+                state.depth == 1 and state.opened[:1] in DEFINITIONS):  # one definition: EOS closes it
             mask = mask | self.single[DEDENT]
         if state.completion():
             mask = mask | self.eos
