@@ -51,15 +51,10 @@ def breakdown(checkpoint, frame: pd.DataFrame, batch_size: int = 64) -> pd.DataF
     for row, (example, row_types) in enumerate(zip(examples, types)):
         if len(example[1]) - 1 != len(row_types):
             raise ValueError(f"row {row}: {len(row_types)} typed pieces for {len(example[1]) - 1} targets")
-    losses, piece_type = [], []
-    with torch.no_grad():
-        order = 0
-        for batch in make_batches(examples, batch_size, bucketing=False, tgt_vocab_size=len(tgt_vocab)):
-            losses.append(-model.gold_log_likelihoods(batch))  # [n_tokens], row by row
-            for row in range(batch.size):
-                piece_type += types[order + row]
-            order += batch.size
-    table = pd.DataFrame({"type": piece_type, "loss": torch.cat(losses).numpy()})
+    with torch.no_grad():  # unbucketed batches in row order, and each batch's pieces row by row: the order of types
+        losses = [-model.gold_log_likelihoods(batch)
+                  for batch in make_batches(examples, batch_size, bucketing=False, tgt_vocab_size=len(tgt_vocab))]
+    table = pd.DataFrame({"type": [t for row_types in types for t in row_types], "loss": torch.cat(losses).numpy()})
     grouped = table.groupby("type")["loss"].agg(["size", "mean", "sum"])
     return pd.DataFrame({"share": grouped["size"] / len(table), "loss": grouped["mean"],
                          "contribution": grouped["sum"] / len(table)}).round(4)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.common.params import load_params
+from lib.common.params import get, load_params
 from lib.decoding.prediction import DecodeConfig, generate
 from lib.evaluation import metrics
 from lib.models.checkpoint import load_checkpoint
@@ -56,10 +56,11 @@ def main(argv: list[str] | None = None) -> None:
     valid = pd.read_parquet(args.split / "valid.parquet").head(args.rows)
     params = load_params()
     base = DecodeConfig.from_params(params)
+    short_len = get(params, "evaluate.short_len", int, minimum=1)
     rows = []
     for model in args.models:
         for config in grid(base, args.beam, args.min_len, args.length_penalty):
-            result = score(args.models_dir / f"{model}.pt", valid, config, int(params["evaluate"]["short_len"]))
+            result = score(args.models_dir / f"{model}.pt", valid, config, short_len)
             rows.append({"model": model, "beam": config.beam_size, "min_len": config.min_len,
                          "length_penalty": config.length_penalty, **result})
             print(rows[-1], flush=True)

@@ -23,7 +23,8 @@ The rules, checked on the tokens emitted so far (brackets, indentation depth, th
   has ended (`<DEDENT>` back from an `if` block before `else:`; `CLAUSES`);
 - `<NEWLINE>` ends a non-empty line outside brackets that awaits nothing; `<DEDENT>` starts a line and never
   goes below level 0, nor back to it out of a `def` or `class` (the output is that one definition; EOS closes
-  its blocks, so nothing can follow at module level, like a `return` outside the function); EOS needs what `<NEWLINE>` needs, or an empty line; `;` is never emitted.
+  its blocks, so nothing can follow at module level, like a `return` outside the function); EOS needs what
+  `<NEWLINE>` needs, or an empty line; `;` is never emitted.
 
 With a length budget (`max_len`), a token is allowed only when the shortest completion after it still fits in
 the steps left: the operands that operators and a block's body need, the awaited tokens, the closing
@@ -35,10 +36,10 @@ the budget in the middle of a line).
 What this guarantees: the output never fails `ast.parse` for one of the reasons above, also when the budget
 cuts it. What it does not: the rules see tokens, not the grammar. Still possible are, for example, a `try`
 without `except` (also when the budget cuts its block), an `else` or `finally` after a block they cannot follow
-but that a valid one resembles (`if` ... `else` ... `finally`), a decorator with nothing under it, a conditional expression inside brackets without `else`, a trailing comma
-after a comprehension (`[x for x in y,]`), parameter order (`def f(a=1, b)`, `f(a=1, b)`, `def f(*, *a)`),
-assignment to what cannot be assigned (`f() = x`, `x + 1 = y`), and whatever else `ast.parse` rejects beyond the
-token level. A few rare valid forms are forbidden too: `a, = b`, a line ending in `,` (`x = 1,`), `;` and `match`
+but that a valid one resembles (`if` ... `else` ... `finally`), a decorator with nothing under it, a conditional
+expression inside brackets without `else`, a trailing comma after a comprehension (`[x for x in y,]`),
+parameter order (`def f(a=1, b)`, `f(a=1, b)`, `def f(*, *a)`), assignment to what cannot be assigned
+(`f() = x`, `x + 1 = y`), and whatever else `ast.parse` rejects beyond the token level. A few rare valid forms are forbidden too: `a, = b`, a line ending in `,` (`x = 1,`), `;` and `match`
 statements.
 """
 from __future__ import annotations
@@ -73,7 +74,7 @@ STATEMENT_ONLY = frozenset({"def", "class", "while", "with", "try", "except", "f
                             "continue", "return", "del", "assert", "global", "nonlocal", "raise"})
 ENDS_STATEMENT = frozenset({"pass", "break", "continue"})  # only the line's end may follow
 # An output that opens with one of these is one definition: no <DEDENT> back to level 0 after its header.
-DEFINITIONS = (("def",), ("async",), ("class",))
+DEFINITIONS = frozenset({"def", "async", "class"})
 # The clauses that continue a compound statement, and the blocks each may follow (`else` after a `for` or a
 # `try` block too; `finally` after a try's `else`, which the rules cannot tell from an if's).
 CLAUSES = {"elif": ("if", "elif"), "else": ("if", "elif", "for", "while", "try", "except"),
@@ -218,12 +219,12 @@ class SyntaxConstraint:
         self.after_parameter = ids([",", ")", ":", "="])
         self.binary_only = ids(BINARY_ONLY)
         self.mid_line_binary = ids(MID_LINE_BINARY)
-        # The exceptions, by what came last: a decorator, `not in`, `def f(a, *, b)`, `x[:, 0]`, `def f(a, /)`,
-        # a relative import (`from . import x`, `from ..a import b`) and `async for`.
         # A line may start with a clause only right after the block it continues (`else` after an `if` block).
         self.clauses = ids(list(CLAUSES))
         self.clauses_but_after = {block: self.clauses & ~ids([c for c, after in CLAUSES.items() if block in after])
                                   for block in {b for after in CLAUSES.values() for b in after}}
+        # The exceptions, by what came last: a decorator, `not in`, `def f(a, *, b)`, `x[:, 0]`, `def f(a, /)`,
+        # a relative import (`from . import x`, `from ..a import b`) and `async for`.
         self.binary_only_but = {t: self.binary_only & ~ids([t]) for t in ("@", "in", ",", "/", ".")}
         self.mid_line_binary_but_for = self.mid_line_binary & ~ids(["for"])
         self.relative_import = self.names | ids([".", "import"])
@@ -308,7 +309,7 @@ class SyntaxConstraint:
         if state.brackets or state.line_start or state.operand_due or state.header or state.awaited:
             mask = mask | self.single[NEWLINE]
         if not state.line_start or state.depth == 0 or state.brackets or state.body_due or (
-                state.depth == 1 and state.opened[:1] in DEFINITIONS):  # one definition: EOS closes it
+                state.depth == 1 and state.opened[0] in DEFINITIONS):  # one definition: EOS closes it
             mask = mask | self.single[DEDENT]
         if state.completion():
             mask = mask | self.eos

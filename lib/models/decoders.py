@@ -137,7 +137,8 @@ class AttentionDecoder(nn.Module):
     def prepare(self, encoder: EncoderOutput) -> EncoderOutput:
         """Dropout on the encoder outputs, then the keys projected once per sequence (cached on the returned
         EncoderOutput). The dropout regularises the attention path, the part of this model the others lack:
-        without it the attention model overfits first (issue 10; README, *Why attention overfits*)."""
+        without it the attention model overfits first (README, *Why the attention model's validation loss is not
+        lower*)."""
         if encoder.proj_keys is None:
             encoder = replace(encoder, outputs=self.dropout(encoder.outputs))
             encoder.proj_keys = self.attention.compute_proj_keys(encoder.outputs)
