@@ -3,6 +3,7 @@ of each model under every combination of the settings given.
 
     python -m lib.tune_decoding                                   # all models, 400 validation rows
     python -m lib.tune_decoding --models attn copy --beam 1 5 --min-len 0 10 20 --length-penalty 1.0
+    python -m lib.tune_decoding --beam 5 --min-len 0 --length-reward 0 0.5 1 --allow-unk true false
 """
 from __future__ import annotations
 
@@ -15,32 +16,40 @@ import pandas as pd
 
 from lib.common.params import get, load_params
 from lib.decoding.prediction import DecodeConfig, generate
+from lib.decoding.unknowns import count_unknowns
 from lib.evaluation import metrics
 from lib.models.checkpoint import load_checkpoint
 from lib.models.seq2seq import MODEL_KINDS
+from lib.tokens.vocabulary import UNK
 
 
-def grid(base: DecodeConfig, beams: list[int], min_lens: list[int], penalties: list[float]) -> list[DecodeConfig]:
-    """Every combination of the settings, on top of `base` (length penalties only matter for beams > 1)."""
+def grid(base: DecodeConfig, beams: list[int], min_lens: list[int], penalties: list[float],
+         rewards: list[float] | None = None, allow_unks: list[bool] | None = None) -> list[DecodeConfig]:
+    """Every combination of the settings, on top of `base` (length penalties and rewards only matter for
+    beams > 1; None: the base's value)."""
     configs = []
-    for beam, min_len in itertools.product(beams, min_lens):
-        for penalty in penalties if beam > 1 else [base.length_penalty]:
-            configs.append(replace(base, beam_size=beam, min_len=min_len, length_penalty=penalty))
+    rewards = rewards or [base.length_reward]
+    for beam, min_len, allow_unk in itertools.product(beams, min_lens, allow_unks or [base.allow_unk]):
+        for penalty, reward in itertools.product(*((penalties, rewards) if beam > 1
+                                                   else ([base.length_penalty], [base.length_reward]))):
+            configs.append(replace(base, beam_size=beam, min_len=min_len, length_penalty=penalty,
+                                   length_reward=reward, allow_unk=allow_unk))
     return configs
 
 
 def score(model_path: Path, valid: pd.DataFrame, config: DecodeConfig, short_len: int) -> dict:
-    """BLEU, exact match (all, and on references of at most `short_len` tokens), compile rate and mean output
-    length of one model on `valid` under `config`."""
+    """BLEU, exact match (all, and on references of at most `short_len` tokens), compile rate, mean output
+    length and UNK per output of one model on `valid` under `config`."""
     checkpoint = load_checkpoint(model_path)
-    outputs = [g.tokens for g in generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab,
-                                          list(valid["src"]), config)]
+    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, list(valid["src"]), config)
+    outputs = [g.tokens for g in generations]
     references = [list(tokens) for tokens in valid["tgt"]]
     return {"bleu": round(metrics.corpus_bleu(outputs, references)[0], 2),
             "exact": round(metrics.exact_match(outputs, references), 4),
             "exact_short": round(metrics.exact_match(outputs, references, max_ref_len=short_len), 4),
             "compile": round(metrics.token_compile_rate(outputs), 4),
-            "length": round(metrics.mean_length(outputs), 1)}
+            "length": round(metrics.mean_length(outputs), 1),
+            "unk": round(sum(count_unknowns(g.raw_tokens, UNK) for g in generations) / len(generations), 2)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--beam", nargs="+", type=int, default=[1, 5])
     parser.add_argument("--min-len", nargs="+", type=int, default=[0, 10, 20, 30])
     parser.add_argument("--length-penalty", nargs="+", type=float, default=[1.0])
+    parser.add_argument("--length-reward", nargs="+", type=float, default=None, help="default: params.yaml's")
+    parser.add_argument("--allow-unk", nargs="+", choices=["true", "false"], default=None,
+                        help="default: params.yaml's")
     parser.add_argument("--models-dir", type=Path, default=Path("models"))
     parser.add_argument("--split", type=Path, default=Path("data/split"))
     args = parser.parse_args(argv)
@@ -59,10 +71,12 @@ def main(argv: list[str] | None = None) -> None:
     short_len = get(params, "evaluate.short_len", int, minimum=1)
     rows = []
     for model in args.models:
-        for config in grid(base, args.beam, args.min_len, args.length_penalty):
+        allow_unks = None if args.allow_unk is None else [value == "true" for value in args.allow_unk]
+        for config in grid(base, args.beam, args.min_len, args.length_penalty, args.length_reward, allow_unks):
             result = score(args.models_dir / f"{model}.pt", valid, config, short_len)
             rows.append({"model": model, "beam": config.beam_size, "min_len": config.min_len,
-                         "length_penalty": config.length_penalty, **result})
+                         "length_penalty": config.length_penalty, "length_reward": config.length_reward,
+                         "allow_unk": config.allow_unk, **result})
             print(rows[-1], flush=True)
     print(pd.DataFrame(rows).to_string(index=False))
 

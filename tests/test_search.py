@@ -8,7 +8,7 @@ from lib.decoding.search import Hypothesis, beam_search, greedy_decode, length_p
 from lib.models.batching import collate
 from lib.models.encoders import EncoderOutput
 from lib.models.seq2seq import build_model
-from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID
+from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 
 CONFIG = {"emb_dim": 8, "hidden_dim": 16, "dropout": 0.0, "num_layers": 1, "attention_dim": 8,
           "adaptive_cutoffs": []}
@@ -146,6 +146,27 @@ def test_length_penalty_prefers_longer_hypotheses():
     penalised = beam_search(model, [[4, 2]], beam_size=2, length_penalty=1.0, max_len=6)[0]
     assert penalised.ids == [4, 6, 8, 9] and penalised.score == pytest.approx(math.log(0.3), abs=1e-6)
     assert length_penalty_factor(3, 1.0) == pytest.approx(8 / 6)
+
+
+def test_length_reward_lets_a_longer_hypothesis_win_without_forbidding_short_ones():
+    # the table of the test above: "5 EOS" 0.4 (2 pieces with EOS), "4 6 8 9 EOS" 0.3 (5 pieces)
+    table = {BOS_ID: {4: 0.6, 5: 0.4}, 4: {6: 0.5, 7: 0.5}, 6: {8: 1.0}, 8: {9: 1.0}, 7: {10: 1.0},
+             10: {11: 1.0}, 11: {10: 1.0}}
+    model = TableModel(table)
+    search = dict(beam_size=2, length_penalty=0.0, max_len=6)
+    # log(0.4) + 2r vs log(0.3) + 5r: the longer one wins once r > log(4 / 3) / 3 = 0.0959
+    assert beam_search(model, [[4, 2]], length_reward=0.09, **search)[0].ids == [5]
+    rewarded = beam_search(model, [[4, 2]], length_reward=0.1, **search)[0]
+    assert rewarded.ids == [4, 6, 8, 9] and rewarded.score == pytest.approx(math.log(0.3), abs=1e-6)
+
+
+def test_unk_is_written_only_when_allowed():
+    # UNK is the likeliest first token; without it the search takes 4 (greedy) or 5 EOS (beam, 0.25 > 0.2)
+    model = TableModel({BOS_ID: {UNK_ID: 0.5, 4: 0.3, 5: 0.2}, 4: {6: 0.5, 7: 0.5}, 5: {EOS_ID: 1.0}})
+    assert greedy_decode(model, [[4, 2]], max_len=3)[0].ids == [UNK_ID]
+    assert greedy_decode(model, [[4, 2]], max_len=3, allow_unk=False)[0].ids == [4, 6]
+    beam = beam_search(model, [[4, 2]], beam_size=3, length_penalty=0.0, max_len=3, allow_unk=False)[0]
+    assert beam.ids == [5] and beam.score == pytest.approx(math.log(0.2), abs=1e-6)
 
 
 def test_max_len_and_constraint():

@@ -24,6 +24,8 @@ class DecodeConfig:
     length_penalty: float = 1.0
     max_len: int = 80
     min_len: int = 0  # no EOS before this many pieces (outputs that stop early lose BLEU's brevity penalty)
+    length_reward: float = 0.0  # beam search: added to a finished hypothesis' rank per piece
+    allow_unk: bool = True  # False: UNK is never written (a copy or a known piece instead)
     constrained: bool = False  # mask tokens that break lib.decoding.constraints' rules
     replace_unk: bool = True  # UNK -> most attended docstring word (attn) or a placeholder name
 
@@ -34,6 +36,8 @@ class DecodeConfig:
             length_penalty=get(params, "decode.length_penalty", float, minimum=0.0),
             max_len=get(params, "decode.max_len", int, minimum=1),
             min_len=get(params, "decode.min_len", int, minimum=0),
+            length_reward=get(params, "decode.length_reward", float, minimum=0.0),
+            allow_unk=get(params, "decode.allow_unk", bool),
             constrained=get(params, "decode.constrained", bool),
             replace_unk=get(params, "decode.replace_unk", bool),
         )
@@ -67,12 +71,12 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
     copy_ids = [encode_copy(tokens, tgt_vocab)[0] for tokens in sources] if model.copy_gate is not None else None
     constraint = SyntaxConstraint(tgt_vocab, max_len=config.max_len) if config.constrained else None
     search = dict(max_len=config.max_len, batch_size=batch_size, device=device, constraint=constraint,
-                  copy_sources=copy_ids, min_len=min(config.min_len, config.max_len))
+                  copy_sources=copy_ids, min_len=min(config.min_len, config.max_len), allow_unk=config.allow_unk)
     if config.beam_size == 1:
         hypotheses = greedy_decode(model, src_ids, **search)
     else:
         hypotheses = beam_search(model, src_ids, beam_size=config.beam_size, length_penalty=config.length_penalty,
-                                 **search)
+                                 length_reward=config.length_reward, **search)
     generations = []
     for index, (source, hypothesis) in enumerate(zip(sources, hypotheses)):
         source_pieces, owner = (split_tokens(source) if tgt_vocab.subwords

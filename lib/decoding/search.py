@@ -53,9 +53,10 @@ def length_penalty_factor(length: int, alpha: float) -> float:
     return ((5.0 + length) / 6.0) ** alpha
 
 
-def _mask(log_probs: torch.Tensor, cstates, constraint, allow_eos: bool = True) -> torch.Tensor:
-    """log_probs [n, vocab] with PAD, BOS, the constraint's forbidden tokens and, unless `allow_eos`, EOS at
-    -inf (EOS stays where nothing else is left)."""
+def _mask(log_probs: torch.Tensor, cstates, constraint, allow_eos: bool = True,
+          allow_unk: bool = True) -> torch.Tensor:
+    """log_probs [n, vocab] with PAD, BOS, the constraint's forbidden tokens and, unless allowed, EOS and UNK
+    at -inf (each stays where nothing else is left). Copied (extended) ids are never UNK."""
     log_probs = log_probs.clone()
     log_probs[:, PAD_ID] = NEG_INF
     log_probs[:, BOS_ID] = NEG_INF
@@ -65,10 +66,11 @@ def _mask(log_probs: torch.Tensor, cstates, constraint, allow_eos: bool = True) 
         if extra > 0:  # a copied word may go wherever an unknown name may
             forbidden = torch.cat((forbidden, forbidden[:, UNK_ID:UNK_ID + 1].expand(-1, extra)), dim=1)
         log_probs = log_probs.masked_fill(forbidden, NEG_INF)
-    if not allow_eos:
-        others = log_probs.clone()
-        others[:, EOS_ID] = NEG_INF
-        log_probs = torch.where(torch.isfinite(others).any(1, keepdim=True), others, log_probs)
+    for token, allowed in ((UNK_ID, allow_unk), (EOS_ID, allow_eos)):
+        if not allowed:
+            others = log_probs.clone()
+            others[:, token] = NEG_INF
+            log_probs = torch.where(torch.isfinite(others).any(1, keepdim=True), others, log_probs)
     return log_probs
 
 
@@ -88,10 +90,11 @@ def _attention(rows: list[torch.Tensor] | None, src_len: int) -> np.ndarray | No
 @torch.no_grad()
 def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_size: int = 64,
                   device: torch.device | str = "cpu", constraint=None,
-                  copy_sources: Sequence[Sequence[int]] | None = None, min_len: int = 0) -> list[Hypothesis]:
+                  copy_sources: Sequence[Sequence[int]] | None = None, min_len: int = 0,
+                  allow_unk: bool = True) -> list[Hypothesis]:
     """The most likely next token at every step, for whole batches at once; a batch stops when every
-    sequence has emitted EOS or after `max_len` steps. EOS is not allowed before `min_len` tokens. Returns
-    one Hypothesis per source, in order."""
+    sequence has emitted EOS or after `max_len` steps. EOS is not allowed before `min_len` tokens, UNK not at
+    all unless `allow_unk`. Returns one Hypothesis per source, in order."""
     if max_len < 1:
         raise ValueError("max_len must be >= 1")
     model.eval()
@@ -109,7 +112,7 @@ def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_
         tokens, attentions = [], []
         for step in range(max_len):
             log_probs, state, attention = model.decode_step(encoded, state, prev)
-            log_probs = _mask(log_probs, cstates, constraint, allow_eos=step >= min_len)
+            log_probs = _mask(log_probs, cstates, constraint, allow_eos=step >= min_len, allow_unk=allow_unk)
             best_lp, token = log_probs.max(dim=-1)  # [batch]
             token = token.masked_fill(finished, PAD_ID)
             scores += best_lp.double().masked_fill(finished, 0.0)
@@ -138,20 +141,26 @@ def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_
 def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_penalty: float = 1.0,
                 max_len: int = 80, batch_size: int = 64, device: torch.device | str = "cpu",
                 constraint=None, copy_sources: Sequence[Sequence[int]] | None = None,
-                min_len: int = 0) -> list[Hypothesis]:
+                min_len: int = 0, allow_unk: bool = True, length_reward: float = 0.0) -> list[Hypothesis]:
     """Batched beam search: `beam_size` hypotheses per source, expanded together for a whole batch.
 
     At each step the best 2 * beam_size continuations of a source are ranked; those ending in EOS among the
     first beam_size are finished, the best beam_size others go on. A source is done once it has beam_size
     finished hypotheses (or after max_len steps, when its open beams count as finished, without EOS). The
-    result is the finished hypothesis with the best score / length_penalty_factor(len(ids) + ended); its
-    `score` stays the raw log-probability. beam_size=1 gives exactly the greedy result.
+    result is the finished hypothesis with the best score / length_penalty_factor(n) + length_reward * n,
+    n = len(ids) + ended; its `score` stays the raw log-probability. The reward per token (He et al. 2016,
+    Murray & Chiang 2018) offsets the search's bias to short outputs without forbidding them. EOS is not allowed
+    before `min_len` tokens, UNK not at all unless `allow_unk`. beam_size=1 gives exactly the greedy result.
     """
     if beam_size < 1 or max_len < 1:
         raise ValueError("beam_size and max_len must be >= 1")
     model.eval()
     vocab_size = getattr(model, "tgt_vocab_size", None)
     k = beam_size
+
+    def rank(score: float, length: int) -> float:
+        return score / length_penalty_factor(length, length_penalty) + length_reward * length
+
     results: list[Hypothesis | None] = [None] * len(src)
     for indices, batch in make_source_batches(src, max(1, batch_size // k) if k > 1 else batch_size, copy_sources):
         batch = batch.to(device)
@@ -175,7 +184,8 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
             log_probs, state, attention = model.decode_step(encoded, state, prev)  # [size * k, vocab]
             has_attention = attention is not None
             vocab = log_probs.size(-1)
-            log_probs = _mask(log_probs, cstates, constraint, allow_eos=step >= min_len).double()
+            log_probs = _mask(log_probs, cstates, constraint, allow_eos=step >= min_len,
+                              allow_unk=allow_unk).double()
             candidates = (beam_scores.view(-1, 1) + log_probs).view(size, k * vocab)
             top_scores, top_index = candidates.topk(min(2 * k, k * vocab), dim=1)  # [size, 2k]
             origin, token = top_index // vocab, top_index % vocab
@@ -189,8 +199,7 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
                 ids = seqs[row].tolist()
                 rows = None if attn_hist is None else attn_hist[row]
                 score = float(top_scores[b, r])
-                finished[b].append((score / length_penalty_factor(len(ids) + 1, length_penalty), score, ids,
-                                    rows, True))
+                finished[b].append((rank(score, len(ids) + 1), score, ids, rows, True))
                 if len(finished[b]) >= k:
                     done[b] = True
             if all(done):
@@ -216,8 +225,7 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
                     if np.isfinite(score):
                         ids = seqs[b * k + j].tolist()
                         rows = None if attn_hist is None else attn_hist[b * k + j]
-                        finished[b].append((score / length_penalty_factor(len(ids), length_penalty), score,
-                                            ids, rows, False))
+                        finished[b].append((rank(score, len(ids)), score, ids, rows, False))
             if not finished[b]:  # every continuation was forbidden (a constraint can do that)
                 finished[b].append((NEG_INF, NEG_INF, [], None, False))
             _, score, ids, rows, ended = max(finished[b], key=lambda f: f[0])
