@@ -1,4 +1,5 @@
 """Stage `download`: raw functions of the configured source -> data/raw/functions.parquet."""
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def check_file_paths(paths: list | dict) -> None:
 def main() -> None:
     config = read_config(load_params())
     skipped = Counter()
-    rows = list(read_source(config, skipped))
+    rows = list(read_source(config, skipped, workers=os.cpu_count() or 1))
     if not rows:
         raise DataError(f"source {config['source']!r} gave no usable rows (skipped: {dict(skipped)})")
     table = datasets.Dataset.from_dict({column: [row[column] for row in rows] for column in COLUMNS})

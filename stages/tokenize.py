@@ -1,9 +1,9 @@
 """Stage `tokenize`: raw functions -> (summary tokens, code tokens) pairs in data/tokenized/pairs.parquet."""
+import os
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
@@ -34,8 +34,8 @@ def main() -> None:
     raw = pd.read_parquet(RAW)
     counts, test_dropped = Counter(), []
     test_as_given = has_given_test(raw["partition"])
-    rows = tqdm(raw.to_dict("records"), desc="tokenizing", unit="function")
-    pairs = pd.DataFrame(list(make_pairs(rows, limits, counts, filters, test_as_given, test_dropped)))
+    pairs = pd.DataFrame(list(make_pairs(raw.to_dict("records"), limits, counts, filters, test_as_given,
+                                         test_dropped, workers=os.cpu_count() or 1, progress=True)))
     round_trips = counts.pop("round trip ok", 0)
     if pairs.empty:
         raise DataError(f"no pair survived tokenizing (dropped: {dict(counts)}); "

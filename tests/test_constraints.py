@@ -1,6 +1,7 @@
 import ast
 
 import pytest
+import torch
 
 from lib.decoding.constraints import SyntaxConstraint
 from lib.tokens.code_tokens import DEDENT, INDENT, NEWLINE, detokenize, tokenize_code
@@ -226,3 +227,14 @@ def test_an_output_that_opens_a_function_never_leaves_it():
              "<NEWLINE>"]
     assert "<DEDENT>" in allowed_after(inner)  # back to the function's body: fine
     assert "<DEDENT>" in allowed_after(["for", "x", "in", "y", ":", "<NEWLINE>", "<INDENT>", "pass", "<NEWLINE>"])
+
+
+def test_batched_masks_are_computed_once_per_state_and_equal_the_single_ones():
+    constraint = SyntaxConstraint(VOCAB, max_len=12)
+    states = [state_after(tokens, constraint) for tokens in (["def", "f", "("], [], ["def", "f", "("])]
+    first = constraint.forbidden_batch(states)
+    first[0] = True  # the batch is a copy: changing it leaves the cached masks alone
+    again = constraint.forbidden_batch(states)
+    assert torch.equal(again, torch.stack([constraint.forbidden(state) for state in states]))
+    assert torch.equal(again[0], again[2]) and not again[0].all()
+    assert constraint._cached_forbidden.cache_info().hits >= 3

@@ -1,4 +1,5 @@
 import hashlib
+import multiprocessing
 from collections import Counter
 
 from lib.prepare.extract import SourceTree, functions_in_source, mine_tree, python_files
@@ -57,3 +58,11 @@ def test_mining_counts_bad_files_and_is_deterministic(tmp_path):
     assert rows[0]["repo"] == "pkg-1.0" and rows[0]["path"] == "pkg/mod.py" and rows[0]["url"] == "pkg-1.0/pkg/mod.py#L2"
     digest = lambda: hashlib.sha256(repr(list(mine_tree(tree, Counter()))).encode()).hexdigest()
     assert digest() == digest()
+
+
+def test_mining_in_processes_gives_the_same_rows_in_the_same_order(tmp_path):
+    tree = make_tree(tmp_path)
+    skipped = Counter()
+    with multiprocessing.Pool(2) as pool:
+        assert list(mine_tree(tree, skipped, pool)) == list(mine_tree(tree, Counter()))
+    assert skipped == {"file does not decode or parse": 1}

@@ -57,6 +57,16 @@ def test_given_test_rows_that_are_dropped_are_named_by_their_position():
     assert counts["code does not parse"] == 1
 
 
+def test_pairs_made_in_processes_are_the_same_in_the_same_order():
+    rows = [row(f"sum up list number {i}", f"x = {i}", "train", f"q{i}") for i in range(40)]
+    rows += [row("sum", partition="train"), row("broken code here", "x = = 1", "train", "q8")]
+    counts = Counter()
+    pairs = list(make_pairs(rows, LIMITS, counts, workers=2))
+    assert pairs == list(make_pairs(rows, LIMITS, Counter()))
+    assert [pair["path"] for pair in pairs] == [f"q{i}" for i in range(40)]
+    assert counts == {"round trip ok": 40, "summary under tokenize.min_src_len": 1, "code does not parse": 1}
+
+
 def test_without_a_given_test_split_test_rows_are_filtered_like_the_others():
     counts = Counter()
     pairs = list(make_pairs([row("sum", partition="test")], LIMITS, counts))

@@ -68,9 +68,9 @@ def _mask(log_probs: torch.Tensor, cstates, constraint, allow_eos: bool = True,
         log_probs = log_probs.masked_fill(forbidden, NEG_INF)
     for token, allowed in ((UNK_ID, allow_unk), (EOS_ID, allow_eos)):
         if not allowed:
-            others = log_probs.clone()
-            others[:, token] = NEG_INF
-            log_probs = torch.where(torch.isfinite(others).any(1, keepdim=True), others, log_probs)
+            finite = torch.isfinite(log_probs)
+            has_others = finite.sum(1) > finite[:, token].long()  # [n]
+            log_probs[:, token] = log_probs[:, token].masked_fill(has_others, NEG_INF)
     return log_probs
 
 

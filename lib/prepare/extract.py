@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import importlib.util
+import multiprocessing.pool
 import platform
 import sysconfig
 import tokenize
@@ -92,12 +93,13 @@ def read_source(path: Path) -> str:
         return file.read()
 
 
-def mine_tree(tree: SourceTree, skipped: Counter) -> Iterator[dict]:
-    """Rows (CodeSearchNet columns) for every documented function of `tree`; unusable files are counted."""
-    for path in python_files(tree):
-        try:
-            found = list(functions_in_source(read_source(path)))
-        except (UnicodeDecodeError, SyntaxError, ValueError):
+def mine_tree(tree: SourceTree, skipped: Counter, pool: multiprocessing.pool.Pool | None = None) -> Iterator[dict]:
+    """Rows (CodeSearchNet columns) for every documented function of `tree`; unusable files are counted.
+    With a `pool` the files are read in its processes (the same rows, in the same order)."""
+    paths = python_files(tree)
+    per_file = pool.imap(_functions_in_file, paths, chunksize=16) if pool else map(_functions_in_file, paths)
+    for path, found in zip(paths, per_file):
+        if found is None:
             skipped["file does not decode or parse"] += 1
             continue
         relative = path.relative_to(tree.root).as_posix()
@@ -111,3 +113,11 @@ def mine_tree(tree: SourceTree, skipped: Counter) -> Iterator[dict]:
                 "partition": "",
                 "url": f"{tree.repo}/{relative}#L{line}",
             }
+
+
+def _functions_in_file(path: Path) -> list[tuple[str, str, str, int]] | None:
+    """functions_in_source of one file, or None when it does not decode or parse."""
+    try:
+        return list(functions_in_source(read_source(path)))
+    except (UnicodeDecodeError, SyntaxError, ValueError):
+        return None

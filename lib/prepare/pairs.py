@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import ast
+import multiprocessing
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
+
+from tqdm import tqdm
 
 from lib.tokens.code_tokens import CodeError, ast_without_docstring, detokenize, tokenize_code
 from lib.tokens.docstrings import summarize, tokenize_summary
@@ -71,28 +76,40 @@ def make_pair(row: Mapping, limits: Limits, filters: DocstringFilters = Docstrin
     return {**{column: row[column] for column in KEPT_COLUMNS}, "summary": summary, "src": src, "tgt": tgt}
 
 
-def make_pairs(rows: Iterable[Mapping], limits: Limits, counts: Counter,
+def make_pairs(rows: Sequence[Mapping], limits: Limits, counts: Counter,
                filters: DocstringFilters = DocstringFilters(), test_as_given: bool = False,
-               test_dropped: list | None = None) -> Iterator[dict]:
-    """The pairs of `rows`. `counts` gets each dropped row under its reason, and under "round trip ok"
-    each pair whose code survives the round trip (see `round_trip_ok`).
+               test_dropped: list | None = None, workers: int = 1, progress: bool = False) -> Iterator[dict]:
+    """The pairs of `rows`, in order. `counts` gets each dropped row under its reason, and under "round trip
+    ok" each pair whose code survives the round trip (see `round_trip_ok`).
 
     With `test_as_given` (see `has_given_test`) the test rows are made `as_given`; each one dropped is appended
     to `test_dropped` (when given) with its position among the test rows, so a benchmark's row can be named.
+    `workers` > 1 tokenizes in that many processes (the same pairs, in the same order); `progress` shows a bar.
     """
-    test_row = 0
-    for row in rows:
-        as_given = test_as_given and row["partition"] == "test"
-        pair = make_pair(row, limits, filters, as_given)
-        test_row += as_given
-        if isinstance(pair, str):
-            counts[pair] += 1
-            if as_given and test_dropped is not None:
-                test_dropped.append({"test_row": test_row - 1, "reason": pair, "path": row["path"],
-                                     "func_name": row["func_name"], "docstring": row["docstring"][:200]})
-            continue
-        counts["round trip ok"] += round_trip_ok(row["code"], pair["tgt"])
-        yield pair
+    flags = [test_as_given and row["partition"] == "test" for row in rows]
+    work = partial(_checked_pair, limits=limits, filters=filters)
+    with multiprocessing.Pool(workers) if workers > 1 else nullcontext() as pool:
+        results = pool.imap(work, zip(rows, flags), chunksize=256) if pool else map(work, zip(rows, flags))
+        results = tqdm(results, total=len(rows), desc="tokenizing", unit="function", disable=not progress)
+        test_row = 0
+        for row, as_given, (pair, round_trip) in zip(rows, flags, results):
+            test_row += as_given
+            if isinstance(pair, str):
+                counts[pair] += 1
+                if as_given and test_dropped is not None:
+                    test_dropped.append({"test_row": test_row - 1, "reason": pair, "path": row["path"],
+                                         "func_name": row["func_name"], "docstring": row["docstring"][:200]})
+                continue
+            counts["round trip ok"] += round_trip
+            yield pair
+
+
+def _checked_pair(row_and_flag: tuple[Mapping, bool], limits: Limits, filters: DocstringFilters
+                  ) -> tuple[dict | str, bool]:
+    """make_pair's result for (row, as_given), and whether its code survives the round trip."""
+    row, as_given = row_and_flag
+    pair = make_pair(row, limits, filters, as_given)
+    return pair, not isinstance(pair, str) and round_trip_ok(row["code"], pair["tgt"])
 
 
 def round_trip_ok(code: str, tgt: list[str]) -> bool:

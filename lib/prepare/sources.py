@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import glob
+import multiprocessing
 import socket
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,16 +29,18 @@ class SourceError(StageError):
     """A source that cannot deliver rows; the message says what to do."""
 
 
-def python_rows(packages: list[str], skipped: Counter) -> Iterator[dict]:
-    """Documented functions of the standard library and of the installed `packages`."""
+def python_rows(packages: list[str], skipped: Counter, workers: int = 1) -> Iterator[dict]:
+    """Documented functions of the standard library and of the installed `packages`, read by `workers`
+    processes (the same rows in the same order for any number)."""
     trees = [stdlib_tree()]
     for name in packages:
         try:
             trees.append(package_tree(name))
         except LookupError as error:
             raise SourceError(f"data.python.packages: {error}") from None
-    for tree in tqdm(trees, desc="mining", unit="package"):
-        yield from mine_tree(tree, skipped)
+    with multiprocessing.Pool(workers) if workers > 1 else nullcontext() as pool:
+        for tree in tqdm(trees, desc="mining", unit="package"):
+            yield from mine_tree(tree, skipped, pool)
 
 
 def hub_dataset(name: str, revision: str, timeout_s: float) -> datasets.DatasetDict:
@@ -106,11 +110,12 @@ def _first_present(row: Mapping, names: str | list[str]):
     return None
 
 
-def read_source(data: Mapping, skipped: Counter) -> Iterator[dict]:
-    """Normalized rows of the source `data["source"]` configures (the `data` section of params.yaml)."""
+def read_source(data: Mapping, skipped: Counter, workers: int = 1) -> Iterator[dict]:
+    """Normalized rows of the source `data["source"]` configures (the `data` section of params.yaml); the
+    python source mines files in `workers` processes."""
     source = data["source"]
     if source == "python":
-        return normalize(python_rows(data["python"]["packages"], skipped), {}, skipped)
+        return normalize(python_rows(data["python"]["packages"], skipped, workers), {}, skipped)
     if source == "hub":
         hub = data["hub"]
         splits = hub_dataset(hub["dataset"], hub["revision"], hub["timeout_s"])
