@@ -169,6 +169,26 @@ def test_unk_is_written_only_when_allowed():
     assert beam.ids == [5] and beam.score == pytest.approx(math.log(0.2), abs=1e-6)
 
 
+def test_a_banned_unk_or_eos_stays_where_nothing_else_is_left():
+    class OnlyUnkThenEos:  # the first token must be UNK, then only EOS
+        def initial(self):
+            return 0
+
+        def forbidden_batch(self, states):
+            mask = torch.ones(len(states), 12, dtype=torch.bool)
+            mask[:, UNK_ID if states[0] == 0 else EOS_ID] = False
+            return mask
+
+        def advance(self, state, token):
+            return state + 1
+
+    model = TableModel({BOS_ID: {4: 0.9, UNK_ID: 0.1}})
+    for search in (lambda **kw: greedy_decode(model, [[4, 2]], **kw),
+                   lambda **kw: beam_search(model, [[4, 2]], beam_size=2, length_penalty=0.0, **kw)):
+        hypothesis = search(max_len=4, constraint=OnlyUnkThenEos(), allow_unk=False, min_len=3)[0]
+        assert hypothesis.ids == [UNK_ID] and hypothesis.ended
+
+
 def test_max_len_and_constraint():
     class Forbid:  # forbids token 6 everywhere
         def initial(self):
