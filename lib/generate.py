@@ -1,6 +1,7 @@
 """Try a trained model on docstrings of your own.
 
     python -m lib.generate --model attn "returns the maximum value in a list of integers"
+    python -m lib.generate --model copy --min-len 0 "return the sum of two numbers"   # let the model stop
     python -m lib.generate --model lstm --beam 5 --file docstrings.txt   # one docstring a line; - for stdin
     python -m lib.generate --model attn --attention /tmp/heatmap.png "open a file and return its lines"
     python -m lib.generate --file conala-test.json --column rewritten_intent --column intent --output answer.json
@@ -39,6 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="write one code string per docstring, in order, as a JSON list (a benchmark "
                              "submission: CoNaLa's answer file); a docstring without words gets \"\"")
     parser.add_argument("--beam", type=int, help="beam size (default: decode.beam_size of params.yaml; 1 = greedy)")
+    parser.add_argument("--min-len", type=int, help="no end of code before this many pieces (default: "
+                        "decode.min_len, chosen for corpus BLEU; 0 lets a short request get a short answer)")
     parser.add_argument("--constrained", action=argparse.BooleanOptionalAction,
                         help="mask tokens that cannot lead to parseable code (default: decode.constrained)")
     parser.add_argument("--attention", metavar="PNG",
@@ -88,6 +91,8 @@ def decode_config(args: argparse.Namespace) -> DecodeConfig:
     changes = {}
     if args.beam is not None:
         changes["beam_size"] = args.beam
+    if args.min_len is not None:
+        changes["min_len"] = args.min_len
     if args.constrained is not None:
         changes["constrained"] = args.constrained
     return DecodeConfig(**{**vars(config), **changes})
@@ -176,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail("give a non-empty docstring, as an argument or with --file")
     if args.beam is not None and args.beam < 1:
         return fail("--beam must be at least 1")
+    if args.min_len is not None and args.min_len < 0:
+        return fail("--min-len must be at least 0")
     if args.attention and (args.model not in ATTENTION_KINDS or len(texts) != 1):
         return fail(f"--attention needs --model {' or '.join(ATTENTION_KINDS)} and exactly one docstring")
     try:

@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from lib.generate import main, summary_steps
+from lib.generate import decode_config, main, parse_args, summary_steps
 from lib.models.checkpoint import checkpoint_payload, save_checkpoint
 from lib.models.seq2seq import build_model
 from lib.tokens.code_tokens import NEWLINE
@@ -47,6 +47,7 @@ def test_reads_docstrings_from_a_file_and_saves_attention(models_dir, tmp_path, 
     (["   "], "give a non-empty docstring"),
     ([], "give a non-empty docstring"),
     (["--beam", "0", "the value"], "--beam must be at least 1"),
+    (["--min-len", "-1", "the value"], "--min-len must be at least 0"),
     (["--model", "rnn", "--attention", "x.png", "the value"], "--attention needs --model attn or copy"),
     (["--model", "lstm", "the value"], "--models-dir should point at the folder holding lstm.pt"),
     (["--file", "/nonexistent/docstrings.txt"], "cannot read /nonexistent/docstrings.txt"),
@@ -155,3 +156,9 @@ def test_summaries_follow_the_tokenize_filters_of_params(tmp_path, monkeypatch):
     assert summary_steps() == {"first_sentence": False, "strip_markup": False}
     (tmp_path / "params.yaml").write_text("tokenize: {max_src_len: 5}\n")
     assert summary_steps() == {}  # summarize's defaults
+
+
+def test_min_len_overrides_the_params(models_dir, capsys):
+    assert decode_config(parse_args(["--min-len", "0", "x"])).min_len == 0
+    assert decode_config(parse_args(["--min-len", "7", "x"])).min_len == 7
+    assert main(["--models-dir", str(models_dir), "--min-len", "0", "the value"]) == 0
