@@ -28,10 +28,10 @@ def grid(base: DecodeConfig, beams: list[int], min_lens: list[int], penalties: l
     """Every combination of the settings, on top of `base` (length penalties and rewards only matter for
     beams > 1; None: the base's value)."""
     configs = []
-    rewards = rewards or [base.length_reward]
     for beam, min_len, allow_unk in itertools.product(beams, min_lens, allow_unks or [base.allow_unk]):
-        for penalty, reward in itertools.product(*((penalties, rewards) if beam > 1
-                                                   else ([base.length_penalty], [base.length_reward]))):
+        beam_only = (penalties, rewards or [base.length_reward]) if beam > 1 else \
+            ([base.length_penalty], [base.length_reward])
+        for penalty, reward in itertools.product(*beam_only):
             configs.append(replace(base, beam_size=beam, min_len=min_len, length_penalty=penalty,
                                    length_reward=reward, allow_unk=allow_unk))
     return configs
@@ -69,10 +69,11 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params()
     base = DecodeConfig.from_params(params)
     short_len = get(params, "evaluate.short_len", int, minimum=1)
+    allow_unks = None if args.allow_unk is None else [value == "true" for value in args.allow_unk]
+    configs = grid(base, args.beam, args.min_len, args.length_penalty, args.length_reward, allow_unks)
     rows = []
     for model in args.models:
-        allow_unks = None if args.allow_unk is None else [value == "true" for value in args.allow_unk]
-        for config in grid(base, args.beam, args.min_len, args.length_penalty, args.length_reward, allow_unks):
+        for config in configs:
             result = score(args.models_dir / f"{model}.pt", valid, config, short_len)
             rows.append({"model": model, "beam": config.beam_size, "min_len": config.min_len,
                          "length_penalty": config.length_penalty, "length_reward": config.length_reward,

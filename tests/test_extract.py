@@ -1,8 +1,8 @@
 import hashlib
-import multiprocessing
 from collections import Counter
 
 from lib.prepare.extract import SourceTree, functions_in_source, mine_tree, python_files
+from lib.prepare.parallel import ordered_map
 
 SOURCE = '''
 def top(a):
@@ -63,6 +63,6 @@ def test_mining_counts_bad_files_and_is_deterministic(tmp_path):
 def test_mining_in_processes_gives_the_same_rows_in_the_same_order(tmp_path):
     tree = make_tree(tmp_path)
     skipped = Counter()
-    with multiprocessing.Pool(2) as pool:
-        assert list(mine_tree(tree, skipped, pool)) == list(mine_tree(tree, Counter()))
+    with ordered_map(2) as map_:
+        assert list(mine_tree(tree, skipped, map_)) == list(mine_tree(tree, Counter()))
     assert skipped == {"file does not decode or parse": 1}

@@ -4,12 +4,11 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import importlib.util
-import multiprocessing.pool
 import platform
 import sysconfig
 import tokenize
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,12 +92,12 @@ def read_source(path: Path) -> str:
         return file.read()
 
 
-def mine_tree(tree: SourceTree, skipped: Counter, pool: multiprocessing.pool.Pool | None = None) -> Iterator[dict]:
+def mine_tree(tree: SourceTree, skipped: Counter, map_: Callable = map) -> Iterator[dict]:
     """Rows (CodeSearchNet columns) for every documented function of `tree`; unusable files are counted.
-    With a `pool` the files are read in its processes (the same rows, in the same order)."""
+    `map_` reads the files (lib.prepare.parallel.ordered_map: in worker processes, the same rows in the same
+    order)."""
     paths = python_files(tree)
-    per_file = pool.imap(_functions_in_file, paths, chunksize=16) if pool else map(_functions_in_file, paths)
-    for path, found in zip(paths, per_file):
+    for path, found in zip(paths, map_(_functions_in_file, paths)):
         if found is None:
             skipped["file does not decode or parse"] += 1
             continue

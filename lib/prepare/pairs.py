@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import ast
-import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 
 from tqdm import tqdm
 
+from lib.prepare.parallel import ordered_map
 from lib.tokens.code_tokens import CodeError, ast_without_docstring, detokenize, tokenize_code
 from lib.tokens.docstrings import summarize, tokenize_summary
 
@@ -88,9 +87,9 @@ def make_pairs(rows: Sequence[Mapping], limits: Limits, counts: Counter,
     """
     flags = [test_as_given and row["partition"] == "test" for row in rows]
     work = partial(_checked_pair, limits=limits, filters=filters)
-    with multiprocessing.Pool(workers) if workers > 1 else nullcontext() as pool:
-        results = pool.imap(work, zip(rows, flags), chunksize=256) if pool else map(work, zip(rows, flags))
-        results = tqdm(results, total=len(rows), desc="tokenizing", unit="function", disable=not progress)
+    with ordered_map(workers, chunksize=256) as map_:
+        results = tqdm(map_(work, zip(rows, flags)), total=len(rows), desc="tokenizing", unit="function",
+                       disable=not progress)
         test_row = 0
         for row, as_given, (pair, round_trip) in zip(rows, flags, results):
             test_row += as_given

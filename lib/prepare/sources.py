@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import glob
-import multiprocessing
 import socket
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -15,6 +13,7 @@ from tqdm import tqdm
 
 from lib.common.cli import StageError
 from lib.prepare.extract import mine_tree, package_tree, stdlib_tree
+from lib.prepare.parallel import ordered_map
 
 COLUMNS = ("repo", "path", "func_name", "code", "docstring", "partition", "url")
 REQUIRED = ("code", "docstring")
@@ -38,9 +37,9 @@ def python_rows(packages: list[str], skipped: Counter, workers: int = 1) -> Iter
             trees.append(package_tree(name))
         except LookupError as error:
             raise SourceError(f"data.python.packages: {error}") from None
-    with multiprocessing.Pool(workers) if workers > 1 else nullcontext() as pool:
+    with ordered_map(workers, chunksize=16) as map_:
         for tree in tqdm(trees, desc="mining", unit="package"):
-            yield from mine_tree(tree, skipped, pool)
+            yield from mine_tree(tree, skipped, map_)
 
 
 def hub_dataset(name: str, revision: str, timeout_s: float) -> datasets.DatasetDict:
