@@ -39,8 +39,8 @@ without `except` (also when the budget cuts its block), an `else` or `finally` a
 but that a valid one resembles (`if` ... `else` ... `finally`), a decorator with nothing under it, a conditional
 expression inside brackets without `else`, a trailing comma after a comprehension (`[x for x in y,]`),
 parameter order (`def f(a=1, b)`, `f(a=1, b)`, `def f(*, *a)`), assignment to what cannot be assigned
-(`f() = x`, `x + 1 = y`), and whatever else `ast.parse` rejects beyond the token level. A few rare valid forms are forbidden too: `a, = b`, a line ending in `,` (`x = 1,`), `;` and `match`
-statements.
+(`f() = x`, `x + 1 = y`), and whatever else `ast.parse` rejects beyond the token level. A few rare valid forms
+are forbidden too: `a, = b`, a line ending in `,` (`x = 1,`), `;` and `match` statements.
 """
 from __future__ import annotations
 
