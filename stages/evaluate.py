@@ -18,7 +18,7 @@ from lib.common.outputs import atomic_dir, write_json_atomic, write_text_atomic
 from lib.common.params import ParamError, get, load_params
 from lib.decoding.prediction import DecodeConfig, generate
 from lib.decoding.unknowns import count_unknowns
-from lib.evaluation.metrics import BENCHMARK_TOKENIZERS, paired_bootstrap
+from lib.evaluation.metrics import BENCHMARK_TOKENIZERS, bleu_interval, paired_bootstrap
 from lib.evaluation.retrieval import TfidfRetriever
 from lib.evaluation.scoring import (BASELINE, SYSTEMS, error_examples, extreme_examples, headline, length_table,
                                   predictions_frame, score, subset_scores, teacher_forced_accuracy,
@@ -95,6 +95,10 @@ def main() -> None:
     results[BASELINE] = score(predictions[BASELINE], config["short_len"], config["benchmark"])
     novel = evaluation_subsets(test)["novel"]
     for system in SYSTEMS:
+        frame = predictions[system]
+        low, high = bleu_interval(list(frame["hypothesis"]), list(frame["reference"]),
+                                  n_resamples=config["resamples"], seed=config["seed"])
+        results[system].update(bleu_ci_low=round(low, 2), bleu_ci_high=round(high, 2))
         results[system]["novel"] = subset_scores(predictions[system], novel, config["short_len"])
     results["bootstrap"] = comparisons(predictions, np.ones(len(test), dtype=bool), config)
     results["bootstrap_novel"] = comparisons(predictions, novel, config)

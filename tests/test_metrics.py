@@ -7,6 +7,7 @@ import pytest
 from lib.evaluation.metrics import (
     benchmark_bleu,
     benchmark_bleu_of_tokens,
+    bleu_interval,
     bleu_segment,
     bucket_labels,
     bucket_metrics,
@@ -164,6 +165,17 @@ def test_bootstrap_is_deterministic_for_a_seed():
     mixed = [g if i % 2 else b for i, (g, b) in enumerate(zip(good, bad))]
     first = paired_bootstrap(good, mixed, refs, n_resamples=100, seed=7)
     assert first == paired_bootstrap(good, mixed, refs, n_resamples=100, seed=7)
+
+
+def test_bleu_interval_brackets_corpus_bleu_and_is_empty_for_a_perfect_system():
+    refs, good, bad = _systems()
+    mixed = [g if i % 2 else b for i, (g, b) in enumerate(zip(good, bad))]
+    low, high = bleu_interval(mixed, refs, n_resamples=200, seed=1)
+    assert low < corpus_bleu(mixed, refs)[0] < high
+    assert bleu_interval(mixed, refs, n_resamples=200, seed=1) == (low, high)
+    assert bleu_interval(refs, refs, n_resamples=50, seed=1) == pytest.approx((100.0, 100.0))
+    with pytest.raises(ValueError):
+        bleu_interval([], [])
 
 
 def test_length_buckets_close_on_their_edge():

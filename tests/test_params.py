@@ -35,3 +35,18 @@ def test_vocabulary_keeps_frequent_tokens_in_a_stable_order():
     assert vocab.encode(["a", "z"], bos_eos=True) == [1, 4, 3, 2]
     assert vocab.decode([1, 4, 5, 2, 4]) == ["a", "b"]
     assert vocab.oov_rate([["a", "z"]]) == 0.5
+
+
+def test_dvc_set_rewrites_only_the_lines_it_sets(tmp_path):
+    """`dvc exp run -S` round-trips params.yaml through ruamel: block-style lists in its layout stay as written."""
+    from dvc.utils.serialize import modify_yaml
+
+    original = (Path(__file__).resolve().parent.parent / "params.yaml").read_text()
+    edited = tmp_path / "params.yaml"
+    edited.write_text(original)
+    with modify_yaml(edited) as params:
+        params["train"]["seed"] = 7
+        params["split"]["n_train"] = 1000
+    changed = [(a, b) for a, b in zip(original.splitlines(), edited.read_text().splitlines()) if a != b]
+    assert changed == [("  n_train: 8000", "  n_train: 1000"), ("  seed: 42", "  seed: 7")]
+    assert len(edited.read_text().splitlines()) == len(original.splitlines())

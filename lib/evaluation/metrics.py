@@ -252,6 +252,30 @@ def _bleu_of_stats(metric: BLEU, stats: np.ndarray) -> float:
     ).score
 
 
+def _resample_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
+    """[R, n] how often each of n examples is drawn in each of R resamples (with replacement): one
+    [R, n] @ [n, S] product then sums the sufficient statistics of every resample."""
+    draws = np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
+    weights = np.zeros((n_resamples, n), dtype=np.int64)
+    np.add.at(weights, (np.arange(n_resamples)[:, None], draws), 1)
+    return weights
+
+
+def bleu_interval(hypotheses: Sequence[Tokens], references: Sequence[Tokens], n_resamples: int = 1000,
+                  seed: int = 12345) -> tuple[float, float]:
+    """The 95% bootstrap percentile interval (2.5, 97.5) of one system's corpus BLEU over resampled rows.
+
+    It measures the test set's sampling noise only, not a training run's: seeds are compared apart.
+    """
+    _check_pairs(hypotheses, references)
+    if not references:
+        raise ValueError("a bootstrap interval needs at least one example")
+    metric = _bleu()
+    sums = _resample_weights(len(references), n_resamples, seed) @ _segment_statistics(metric, hypotheses, references)
+    scores = [_bleu_of_stats(metric, row) for row in sums]
+    return float(np.percentile(scores, 2.5)), float(np.percentile(scores, 97.5))
+
+
 def paired_bootstrap(
     hypotheses_a: Sequence[Tokens],
     hypotheses_b: Sequence[Tokens],
@@ -276,12 +300,7 @@ def paired_bootstrap(
     metric = _bleu()
     stats_a = _segment_statistics(metric, hypotheses_a, references)
     stats_b = _segment_statistics(metric, hypotheses_b, references)
-    n = len(references)
-    rng = np.random.default_rng(seed)
-    # How often each example is drawn in each resample: one [R, n] @ [n, S] product sums the stats.
-    draws = rng.integers(0, n, size=(n_resamples, n))
-    weights = np.zeros((n_resamples, n), dtype=np.int64)
-    np.add.at(weights, (np.arange(n_resamples)[:, None], draws), 1)
+    weights = _resample_weights(len(references), n_resamples, seed)
     sums_a, sums_b = weights @ stats_a, weights @ stats_b
     deltas = np.array([_bleu_of_stats(metric, a) - _bleu_of_stats(metric, b) for a, b in zip(sums_a, sums_b)])
     bleu_a = _bleu_of_stats(metric, stats_a.sum(axis=0))

@@ -84,7 +84,7 @@ def score(predictions: pd.DataFrame, short_len: int, benchmark: str = "none") ->
 
 
 # What metrics/eval/<system>.json holds (DVC tables these; everything else is in data/eval/scores.json).
-HEADLINE = ("bleu", "exact_match", "exact_match_short", "compile_rate", "parse_rate", "token_accuracy",
+HEADLINE = ("bleu", "bleu_ci_low", "bleu_ci_high", "exact_match", "exact_match_short", "compile_rate", "parse_rate", "token_accuracy",
             "unk_per_output", "distinct_outputs", "function_name_accuracy", "mean_output_length", "benchmark_bleu")
 SUBSET_METRICS = ("bleu", "exact_match", "exact_match_short", "compile_rate", "unk_per_output")
 
