@@ -24,21 +24,22 @@ import torch
 
 from lib.common.cli import run_stage
 from lib.common.device import set_seed
-from lib.common.params import load_params
+from lib.common.config import Config, TrainConfig, load_config
 from lib.models.batching import make_batches
 from lib.models.seq2seq import MODEL_KINDS, build_model
 from lib.training.trainer import load_data, read_config, train_step
 
 
-def measure(kind: str, params: dict, vocabs, train, batches: int, warmup: int) -> dict:
+def measure(kind: str, params: Config, vocabs, train, batches: int, warmup: int) -> dict:
     """Training tokens per second of `kind` on CPU over `batches` batches after `warmup` ones."""
-    config = read_config(params, kind)
+    run = read_config(params, kind)
+    config = run.train
     src_vocab, tgt_vocab = vocabs
-    set_seed(config["seed"])
-    model = build_model(kind, len(src_vocab), len(tgt_vocab), config).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
-    stream = make_batches(train, config["batch_size"], shuffle=True, bucketing=config["bucketing"],
-                          seed=config["seed"])
+    set_seed(config.seed)
+    model = build_model(kind, len(src_vocab), len(tgt_vocab), run.hyperparameters()).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    stream = make_batches(train, config.batch_size, shuffle=True, bucketing=config.bucketing,
+                          seed=config.seed)
     tokens, start = 0, None
     for step, batch in zip(range(warmup + batches), stream):
         if step == warmup:
@@ -50,13 +51,13 @@ def measure(kind: str, params: dict, vocabs, train, batches: int, warmup: int) -
     return {"tokens_per_second": tokens / seconds, "seconds": seconds, "config": config}
 
 
-def reference(script: Path, kind: str, config: dict, vocab_sizes: tuple[int, int], lengths_file: Path,
+def reference(script: Path, kind: str, config: TrainConfig, vocab_sizes: tuple[int, int], lengths_file: Path,
               threads: int, steps: int) -> float:
     """The reference trainer's tokens per second (the last line it prints)."""
     command = [sys.executable, str(script), "--model", kind, "--lengths", str(lengths_file),
                "--src-vocab", str(vocab_sizes[0]), "--tgt-vocab", str(vocab_sizes[1]),
-               "--emb", str(config["emb_dim"]), "--hid", str(config["hidden_dim"]),
-               "--batch", str(config["batch_size"]), "--threads", str(threads), "--steps", str(steps)]
+               "--emb", str(config.emb_dim), "--hid", str(config.hidden_dim),
+               "--batch", str(config.batch_size), "--threads", str(threads), "--steps", str(steps)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return float(done.stdout.strip().splitlines()[-1])
 
@@ -77,7 +78,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
-    params = load_params(Path(args.params))
+    params = load_config(Path(args.params))
     src_vocab, tgt_vocab, train, _ = load_data(args.split)
     sizes = (len(src_vocab), len(tgt_vocab))
     ref_script = None if args.reference == "none" else Path(args.reference)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from lib.common.params import ParamError, get, load_params
-from lib.decoding.prediction import DecodeConfig, generate
+from lib.common.config import PARAMS_FILE, Config, DecodeConfig, ParamError, load_config
+from lib.decoding.prediction import generate
 from lib.models.checkpoint import CheckpointError, load_checkpoint
 from lib.models.seq2seq import ATTENTION_KINDS, MODEL_KINDS
 from lib.tokens.code_tokens import detokenize
@@ -83,11 +84,15 @@ def _first_text(row, columns: list[str]) -> str:
     return next((value.strip() for value in values if isinstance(value, str) and value.strip()), "")
 
 
-def decode_config(args: argparse.Namespace) -> DecodeConfig:
-    try:
-        config = DecodeConfig.from_params(load_params())
-    except ParamError:
-        config = DecodeConfig()  # outside the repository: the built-in defaults
+def repository_config() -> Config | None:
+    """The checked params.yaml of the repository (a bad one raises ParamError, as in the stages); None outside
+    a repository, where the tools' defaults apply."""
+    return load_config() if PARAMS_FILE.is_file() else None
+
+
+def decode_config(args: argparse.Namespace, params: Config | None) -> DecodeConfig:
+    """The `decode` section (the built-in defaults outside the repository) with the command line's changes."""
+    config = params.decode if params else DecodeConfig()
     changes = {}
     if args.beam is not None:
         changes["beam_size"] = args.beam
@@ -95,25 +100,21 @@ def decode_config(args: argparse.Namespace) -> DecodeConfig:
         changes["min_len"] = args.min_len
     if args.constrained is not None:
         changes["constrained"] = args.constrained
-    return DecodeConfig(**{**vars(config), **changes})
+    return replace(config, **changes)
 
 
-def summary_steps() -> dict:
+def summary_steps(params: Config | None) -> dict:
     """tokenize.first_sentence / strip_markup of params.yaml, so a docstring is summarized as the models' training
     data was (intents kept whole for CoNaLa); summarize's defaults outside the repository."""
-    try:
-        params = load_params()
-        return {name: get(params, f"tokenize.{name}", bool) for name in ("first_sentence", "strip_markup")}
-    except ParamError:
+    if params is None:
         return {}
+    return {"first_sentence": params.tokenize.first_sentence, "strip_markup": params.tokenize.strip_markup}
 
 
-def source_limit() -> int | None:
-    """tokenize.max_src_len of params.yaml: the longest summary the models were trained on; None when unknown."""
-    try:
-        return get(load_params(), "tokenize.max_src_len", int, minimum=1)
-    except ParamError:
-        return None  # outside the repository nothing says what the models saw
+def source_limit(params: Config | None) -> int | None:
+    """tokenize.max_src_len of params.yaml: the longest summary the models were trained on; None outside the
+    repository, where nothing says what the models saw."""
+    return params.tokenize.max_src_len if params else None
 
 
 def clip_sources(sources: list[list[str]], limit: int | None) -> list[list[str]]:
@@ -186,17 +187,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.attention and (args.model not in ATTENTION_KINDS or len(texts) != 1):
         return fail(f"--attention needs --model {' or '.join(ATTENTION_KINDS)} and exactly one docstring")
     try:
+        params = repository_config()
         checkpoint = load_checkpoint(checkpoint_path(args.models_dir, args.model), device=torch.device("cpu"))
-    except CheckpointError as error:
+    except (ParamError, CheckpointError) as error:
         return fail(str(error))
-    steps = summary_steps()
+    steps = summary_steps(params)
     sources = [tokenize_summary(summarize(text, **steps)) for text in texts]
     usable = [has_words(source) for source in sources]
     if not all(usable) and not (args.output and any(usable)):
         return fail("a docstring has no words left after summarizing; write a sentence")
     texts, full = [t for t, ok in zip(texts, usable) if ok], [s for s, ok in zip(sources, usable) if ok]
-    sources = clip_sources(full, source_limit())
-    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode_config(args),
+    sources = clip_sources(full, source_limit(params))
+    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources,
+                           decode_config(args, params),
                            gates=bool(args.attention))
     if args.output:  # every input row gets its string, so the answer lines up with the benchmark's rows
         codes = iter(detokenize(generation.tokens) for generation in generations)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.common.params import get, load_params
-from lib.decoding.prediction import DecodeConfig, generate
+from lib.common.config import DecodeConfig, load_config
+from lib.decoding.prediction import generate
 from lib.decoding.unknowns import count_unknowns
 from lib.evaluation import metrics
 from lib.models.checkpoint import load_checkpoint
@@ -66,9 +66,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split", type=Path, default=Path("data/split"))
     args = parser.parse_args(argv)
     valid = pd.read_parquet(args.split / "valid.parquet").head(args.rows)
-    params = load_params()
-    base = DecodeConfig.from_params(params)
-    short_len = get(params, "evaluate.short_len", int, minimum=1)
+    params = load_config()
+    base, short_len = params.decode, params.evaluate.short_len
     allow_unks = None if args.allow_unk is None else [value == "true" for value in args.allow_unk]
     configs = grid(base, args.beam, args.min_len, args.length_penalty, args.length_reward, allow_unks)
     rows = []

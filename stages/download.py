@@ -7,29 +7,21 @@ import datasets
 
 from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir
-from lib.common.params import ParamError, get, load_params
-from lib.prepare.sources import COLUMNS, FILE_SPLITS, SOURCES, read_source
+from lib.common.config import Config, DataConfig, ParamError, load_config
+from lib.prepare.sources import COLUMNS, FILE_SPLITS, read_source
 
 OUTPUT = Path("data/raw")
 
 
-def read_config(params: dict) -> dict:
+def read_config(config: Config) -> DataConfig:
     """The `data` section, checked for the chosen source."""
-    source = get(params, "data.source", str, choices=SOURCES)
-    if source == "python":
-        get(params, "data.python.packages", list)
-    elif source == "hub":
-        get(params, "data.hub.dataset", str)
-        get(params, "data.hub.revision", str)
-        get(params, "data.hub.timeout_s", float, minimum=0.1)
-        get(params, "data.hub.columns", dict)
-    else:
-        check_file_paths(get(params, "data.files.paths", (list, dict)))
-        get(params, "data.files.columns", dict)
-    return params["data"]
+    data = config.data
+    if data.source == "files":
+        check_file_paths(data.files.paths)
+    return data
 
 
-def check_file_paths(paths: list | dict) -> None:
+def check_file_paths(paths: tuple | dict) -> None:
     """`data.files.paths`: a list of patterns, or the lists of each split, train's required (the others are
     carved from it when absent)."""
     if isinstance(paths, dict):
@@ -41,16 +33,16 @@ def check_file_paths(paths: list | dict) -> None:
     else:
         lists = [paths]
     for patterns in lists:
-        if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
+        if not patterns:
             raise ParamError(f"params.yaml: data.files.paths needs non-empty lists of file names, got {patterns!r}")
 
 
 def main() -> None:
-    config = read_config(load_params())
+    config = read_config(load_config())
     skipped = Counter()
     rows = list(read_source(config, skipped, workers=os.cpu_count() or 1))
     if not rows:
-        raise DataError(f"source {config['source']!r} gave no usable rows (skipped: {dict(skipped)})")
+        raise DataError(f"source {config.source!r} gave no usable rows (skipped: {dict(skipped)})")
     table = datasets.Dataset.from_dict({column: [row[column] for row in rows] for column in COLUMNS})
     with atomic_dir(OUTPUT) as staging:
         table.to_parquet(staging / "functions.parquet")

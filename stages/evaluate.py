@@ -15,10 +15,10 @@ import pandas as pd
 from lib.common.cli import run_stage
 from lib.common.device import resolve_device
 from lib.common.outputs import atomic_dir, write_json_atomic, write_text_atomic
-from lib.common.params import ParamError, get, load_params
-from lib.decoding.prediction import DecodeConfig, generate
+from lib.common.config import Config, DecodeConfig, EvaluateConfig, load_config
+from lib.decoding.prediction import generate
 from lib.decoding.unknowns import count_unknowns
-from lib.evaluation.metrics import BENCHMARK_TOKENIZERS, bleu_interval, paired_bootstrap
+from lib.evaluation.metrics import bleu_interval, paired_bootstrap
 from lib.evaluation.retrieval import TfidfRetriever
 from lib.evaluation.scoring import (BASELINE, SYSTEMS, error_examples, extreme_examples, headline, length_table,
                                   predictions_frame, score, subset_scores, teacher_forced_accuracy,
@@ -39,24 +39,13 @@ TIMINGS = Path("metrics/timings/evaluate.json")
 LENGTH_PLOT = Path("plots/length.csv")
 
 
-def read_config(params: dict) -> dict:
-    edges = get(params, "evaluate.length_buckets", list)
-    if not edges or edges != sorted(set(edges)) or not all(isinstance(e, int) and e > 0 for e in edges):
-        raise ParamError(
-            f"params.yaml: evaluate.length_buckets must be increasing positive integers, got {edges!r}")
-    return {
-        "edges": edges,
-        "short_len": get(params, "evaluate.short_len", int, minimum=1),
-        "resamples": get(params, "evaluate.bootstrap_resamples", int, minimum=10),
-        "seed": get(params, "evaluate.seed", int),
-        "examples": get(params, "evaluate.examples_per_class", int, minimum=0),
-        "benchmark": get(params, "evaluate.benchmark_bleu", str, choices=("none", *BENCHMARK_TOKENIZERS)),
-        "device": get(params, "train.device", str, choices=("auto", "cpu", "cuda")),
-        "decode": DecodeConfig.from_params(params),
-    }
+def read_config(params: Config) -> tuple[EvaluateConfig, DecodeConfig, str]:
+    """The `evaluate` and `decode` sections, and the device to decode on."""
+    return params.evaluate, params.decode, params.train.device
 
 
-def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: dict, device) -> tuple:
+def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: EvaluateConfig,
+                   device) -> tuple:
     """(predictions frame, scores, decoding seconds) of model `name` on the test split."""
     checkpoint = load_checkpoint(Path(f"models/{name}.pt"), device=device)
     model, src_vocab, tgt_vocab = checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab
@@ -68,21 +57,20 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
     frame["unknowns"] = [count_unknowns(g.raw_tokens, UNK) for g in generations]
     encoded = encode_rows(test, src_vocab, tgt_vocab, copy=name == "copy")
     batches = [collate(encoded[i: i + 64], len(tgt_vocab)) for i in range(0, len(encoded), 64)]
-    result = score(frame, config["short_len"], config["benchmark"])
+    result = score(frame, config.short_len, config.benchmark_bleu)
     result["token_accuracy"] = round(teacher_forced_accuracy(model, batches, device), 4)
     result["unk_per_output"] = round(float(frame["unknowns"].mean()), 3)
     if decode.constrained:  # what the constraint changes, on the same model and split
         free = generate(model, src_vocab, tgt_vocab, list(test["src"]), replace(decode, constrained=False),
                         device=device)
-        free_scores = score(predictions_frame(test, [g.tokens for g in free]), config["short_len"])
+        free_scores = score(predictions_frame(test, [g.tokens for g in free]), config.short_len)
         result["without_constraint"] = {key: free_scores[key] for key in ("bleu", "parse_rate", "exact_match")}
     return frame, result, seconds
 
 
 def main() -> None:
-    config = read_config(load_params())
-    decode = config["decode"]
-    device = resolve_device(config["device"])
+    config, decode, device = read_config(load_config())
+    device = resolve_device(device)
     test = pd.read_parquet(SPLIT / "test.parquet")
     train = pd.read_parquet(SPLIT / "train.parquet")
     predictions, results = {}, {}
@@ -92,25 +80,25 @@ def main() -> None:
         timings[f"{name}_decode_seconds"] = round(seconds, 2)
     retriever = TfidfRetriever().fit(list(train["src"]), list(train["tgt"]))
     predictions[BASELINE] = predictions_frame(test, retriever.retrieve(list(test["src"])))
-    results[BASELINE] = score(predictions[BASELINE], config["short_len"], config["benchmark"])
+    results[BASELINE] = score(predictions[BASELINE], config.short_len, config.benchmark_bleu)
     novel = evaluation_subsets(test)["novel"]
     for system in SYSTEMS:
         frame = predictions[system]
         low, high = bleu_interval(list(frame["hypothesis"]), list(frame["reference"]),
-                                  n_resamples=config["resamples"], seed=config["seed"])
+                                  n_resamples=config.bootstrap_resamples, seed=config.seed)
         results[system].update(bleu_ci_low=round(low, 2), bleu_ci_high=round(high, 2))
-        results[system]["novel"] = subset_scores(predictions[system], novel, config["short_len"])
+        results[system]["novel"] = subset_scores(predictions[system], novel, config.short_len)
     results["bootstrap"] = comparisons(predictions, np.ones(len(test), dtype=bool), config)
     results["bootstrap_novel"] = comparisons(predictions, novel, config)
     results["bleu_signature"] = results["attn"]["bleu_signature"]
     results["decode"] = vars(decode)
     examples = {
-        "errors": {name: error_examples(frame, config["examples"]) for name, frame in predictions.items()},
+        "errors": {name: error_examples(frame, config.examples_per_class) for name, frame in predictions.items()},
         "best": {name: extreme_examples(frame, 3, best=True) for name, frame in predictions.items()},
         "worst": {name: extreme_examples(frame, 3, best=False) for name, frame in predictions.items()},
-        "token_errors": {name: token_error_analysis(frame, config["examples"]) for name, frame in predictions.items()},
+        "token_errors": {name: token_error_analysis(frame, config.examples_per_class) for name, frame in predictions.items()},
     }
-    write_text_atomic(LENGTH_PLOT, length_table(predictions, config["edges"]).to_csv(index=False))
+    write_text_atomic(LENGTH_PLOT, length_table(predictions, config.length_buckets).to_csv(index=False))
     with atomic_dir(OUTPUT) as staging:
         for name, frame in predictions.items():
             frame.to_parquet(staging / f"predictions_{name}.parquet", index=False)
@@ -123,13 +111,13 @@ def main() -> None:
     print(results_table(results))
 
 
-def comparisons(predictions: dict[str, pd.DataFrame], mask: np.ndarray, config: dict) -> dict:
+def comparisons(predictions: dict[str, pd.DataFrame], mask: np.ndarray, config: EvaluateConfig) -> dict:
     """Paired bootstrap of the BLEU difference of each pair in COMPARISONS, on the rows `mask` selects."""
     hypotheses = {name: [h for h, keep in zip(frame["hypothesis"], mask) if keep]
                   for name, frame in predictions.items()}
     references = [r for r, keep in zip(predictions[BASELINE]["reference"], mask) if keep]
     return {f"{a}_vs_{b}": paired_bootstrap(hypotheses[a], hypotheses[b], references,
-                                            n_resamples=config["resamples"], seed=config["seed"])
+                                            n_resamples=config.bootstrap_resamples, seed=config.seed)
             for a, b in COMPARISONS}
 
 

@@ -7,9 +7,9 @@ import pandas as pd
 
 from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.common.params import ParamError, get, load_params
+from lib.common.config import Config, ParamError, SplitConfig, load_config
 from lib.prepare.near_duplicates import summarize
-from lib.prepare.split import (NEAR_DUPLICATE_POLICIES, SPLITS, assign_splits, deduplicate, has_given_test,
+from lib.prepare.split import (SPLITS, assign_splits, deduplicate, has_given_test,
                                length_stats, oov_rates, sample_splits, train_leakage)
 from lib.tokens.vocabulary import Vocabulary, save_vocabularies
 
@@ -22,20 +22,11 @@ OFFICIAL_TEST = "official_test.json"  # data/split/: only when the source gives 
 OFFICIAL_HEADLINE = ("rows", "untokenizable", "code_in_train", "code_in_train_share")
 
 
-def read_config(params: dict) -> dict:
-    """The checked `split` section of params.yaml, and `tokenize.subwords` (the vocabularies' unit)."""
-    keys = {"seed": (int, 0, None), "n_train": (int, 1, None), "n_valid": (int, 1, None),
-            "n_test": (int, 1, None), "valid_fraction": (float, 0.0, 0.5), "test_fraction": (float, 0.0, 0.5),
-            "src_min_freq": (int, 1, None), "tgt_min_freq": (int, 1, None),
-            "src_max_size": (int, 5, None), "tgt_max_size": (int, 5, None)}
-    config = {key: get(params, f"split.{key}", kind, minimum=low, maximum=high)
-              for key, (kind, low, high) in keys.items()}
-    config["near_duplicates"] = get(params, "split.near_duplicates", str, choices=NEAR_DUPLICATE_POLICIES)
-    config["subwords"] = get(params, "tokenize.subwords", bool)
-    config["spell_unknown"] = get(params, "split.spell_unknown", bool)
-    if config["spell_unknown"] and not config["subwords"]:
+def read_config(config: Config) -> SplitConfig:
+    """The checked `split` section of params.yaml; its vocabularies' unit is `tokenize.subwords`."""
+    if config.split.spell_unknown and not config.tokenize.subwords:
         raise ParamError("params.yaml: split.spell_unknown needs tokenize.subwords: true (it spells sub-word pieces)")
-    return config
+    return config.split
 
 
 def near_duplicate_metrics(summary: dict) -> dict:
@@ -49,26 +40,27 @@ def near_duplicate_metrics(summary: dict) -> dict:
 
 
 def main() -> None:
-    config = read_config(load_params())
+    params = load_config()
+    config = read_config(params)
     pairs = pd.read_parquet(TOKENIZED / "pairs.parquet")
-    assigned = assign_splits(pairs, config["seed"], config["valid_fraction"], config["test_fraction"])
+    assigned = assign_splits(pairs, config.seed, config.valid_fraction, config.test_fraction)
     removed = Counter()
     given_test = has_given_test(pairs)  # scored as given: not deduplicated, filtered or sampled
     pools = deduplicate({name: pairs[assigned == name] for name in SPLITS}, removed, ("test",) if given_test else ())
-    sizes = {name: config[f"n_{name}"] for name in SPLITS}
+    sizes = {name: getattr(config, f"n_{name}") for name in SPLITS}
     if given_test:
         sizes["test"] = len(pools["test"])
-    splits = sample_splits(pools, sizes, config["seed"], config["near_duplicates"], given_test, removed)
+    splits = sample_splits(pools, sizes, config.seed, config.near_duplicates, given_test, removed)
     for name, frame in splits.items():
         if frame.empty:
             raise DataError(f"the {name} split is empty; raise split.{name}_fraction or use more data")
         if len(frame) < sizes[name]:
-            print(f"warning: split.n_{name} is {config[f'n_{name}']} but only {len(frame)} rows are available")
-    src_vocab = Vocabulary.build(splits["train"]["src"], config["src_min_freq"], config["src_max_size"],
-                                 config["subwords"])
-    tgt_vocab = Vocabulary.build(splits["train"]["tgt"], config["tgt_min_freq"], config["tgt_max_size"],
-                                 config["subwords"], config["spell_unknown"])
-    near_duplicates = {"policy": config["near_duplicates"],
+            print(f"warning: split.n_{name} is {getattr(config, f'n_{name}')} but only {len(frame)} rows are available")
+    src_vocab = Vocabulary.build(splits["train"]["src"], config.src_min_freq, config.src_max_size,
+                                 params.tokenize.subwords)
+    tgt_vocab = Vocabulary.build(splits["train"]["tgt"], config.tgt_min_freq, config.tgt_max_size,
+                                 params.tokenize.subwords, config.spell_unknown)
+    near_duplicates = {"policy": config.near_duplicates,
                        **summarize({name: splits[name] for name in ("valid", "test")})}
     stats = {
         "tokenize": json.loads((TOKENIZED / "stats.json").read_text()),

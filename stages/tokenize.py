@@ -7,30 +7,26 @@ import pandas as pd
 
 from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.common.params import get, load_params
-from lib.prepare.pairs import OVERLONG_CHOICES, DocstringFilters, Limits, has_given_test, make_pairs
+from lib.common.config import Config, load_config
+from lib.prepare.pairs import DocstringFilters, Limits, has_given_test, make_pairs
 
 RAW = Path("data/raw/functions.parquet")
 OUTPUT = Path("data/tokenized")
 TEST_DROPPED = "test_dropped.json"  # only when the source gives a test split, scored as given
 
 
-def read_config(params: dict) -> tuple[Limits, DocstringFilters]:
+def read_config(params: Config) -> tuple[Limits, DocstringFilters]:
     """The length limits and the docstring filters of the `tokenize` section."""
-    max_src_len = get(params, "tokenize.max_src_len", int, minimum=1)
-    limits = Limits(
-        min_src_len=get(params, "tokenize.min_src_len", int, minimum=1, maximum=max_src_len),
-        max_src_len=max_src_len,
-        max_tgt_len=get(params, "tokenize.max_tgt_len", int, minimum=1),
-        overlong=get(params, "tokenize.overlong", str, choices=OVERLONG_CHOICES),
-    )
-    filters = DocstringFilters(**{name: get(params, f"tokenize.{name}", bool)
-                                  for name in ("first_sentence", "strip_markup", "drop_templated")})
+    config = params.tokenize
+    limits = Limits(min_src_len=config.min_src_len, max_src_len=config.max_src_len,
+                    max_tgt_len=config.max_tgt_len, overlong=config.overlong)
+    filters = DocstringFilters(first_sentence=config.first_sentence, strip_markup=config.strip_markup,
+                               drop_templated=config.drop_templated)
     return limits, filters
 
 
 def main() -> None:
-    limits, filters = read_config(load_params())
+    limits, filters = read_config(load_config())
     raw = pd.read_parquet(RAW)
     counts, test_dropped = Counter(), []
     test_as_given = has_given_test(raw["partition"])

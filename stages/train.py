@@ -3,13 +3,13 @@
     python -m stages.train --model attn
 
 Reads the `train` and `<model>` sections of params.yaml; writes models/<model>.pt,
-metrics/train/<model>.json, plots/train_<model>.csv and
+metrics/train/<model>.json, the DVCLive log plots/train/<model>/ and
 metrics/timings/train_<model>.json (see lib/training/trainer.py).
 """
 import argparse
 
 from lib.common.cli import run_stage
-from lib.common.params import load_params
+from lib.common.config import load_config
 from lib.models.seq2seq import MODEL_KINDS
 from lib.training.trainer import read_config, run
 
@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--model", choices=MODEL_KINDS, required=True)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args()
-    metrics = run(read_config(load_params(), args.model), progress=not args.no_progress)
+    metrics = run(read_config(load_config(), args.model), progress=not args.no_progress)
     print(f"{args.model}: best valid loss {metrics['best_valid_loss']:.4f} (ppl {metrics['best_valid_ppl']:.2f}) "
           f"at epoch {metrics['best_epoch']}/{metrics['epochs']}, {metrics['seconds_per_epoch']:.1f} s/epoch")
 

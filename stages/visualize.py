@@ -6,12 +6,11 @@ import torch
 
 from lib.common.cli import run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.common.params import get, load_params
-from lib.decoding.prediction import DecodeConfig, generate
+from lib.common.config import Config, DecodeConfig, as_dict, load_config
+from lib.decoding.prediction import generate
 from lib.models.checkpoint import load_checkpoint
 from lib.models.seq2seq import ATTENTION_KINDS
 from lib.study.context import Probe, StudyOutputs, build_context
-from lib.study.interpretation import RULES
 from lib.study.report import write_report
 from lib.tokens.docstrings import tokenize_summary
 
@@ -20,15 +19,17 @@ METRICS = Path("metrics/attention.json")
 SHARED_SECTIONS = ("tokenize", "split", "train", "decode")
 
 
-def read_config(params: dict) -> dict:
+def read_config(config: Config) -> dict:
+    """The `visualize` section, the decoding settings, and the sections the report prints."""
+    visualize = config.visualize
     return {
-        "heatmap_rule": get(params, "visualize.heatmap_rule", str, choices=RULES),
-        "probes": get(params, "visualize.probes", list),
-        "probe_word": get(params, "visualize.probe_word", str),
-        "probe_targets": get(params, "visualize.probe_targets", list),
-        "seed": get(params, "visualize.seed", int),
-        "shared": {section: params[section] for section in SHARED_SECTIONS if section in params},
-        "decode": DecodeConfig.from_params(params),
+        "heatmap_rule": visualize.heatmap_rule,
+        "probes": list(visualize.probes),
+        "probe_word": visualize.probe_word,
+        "probe_targets": list(visualize.probe_targets),
+        "seed": visualize.seed,
+        "shared": {section: as_dict(getattr(config, section)) for section in SHARED_SECTIONS},
+        "decode": config.decode,
     }
 
 
@@ -46,7 +47,7 @@ def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
 
 
 def main() -> None:
-    config = read_config(load_params())
+    config = read_config(load_config())
     decode = config["decode"]
     outputs = StudyOutputs.load()
     probes = decode_probes(config["probes"], decode)

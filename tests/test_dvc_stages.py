@@ -6,6 +6,7 @@ each stage's own `read_config` on a recording copy of params.yaml.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import shlex
 from collections.abc import Mapping
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from lib.common.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
@@ -88,42 +91,37 @@ def test_import_closure_follows_packages_and_from_imports():
     assert "lib/common/cli.py" in files
 
 
-class RecordingParams(Mapping):
-    """A read-only view of params that records the dotted keys read through it.
+def recording(record, read: set[str], path: str = ""):
+    """A copy of config record `record` that adds the dotted path of every field read to `read`; nested records
+    record too. A subclass, so dataclass helpers (asdict) and the record's methods work on it."""
+    values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    values = {name: recording(value, read, f"{path}{name}.") if dataclasses.is_dataclass(value) else value
+              for name, value in values.items()}
+    names = set(values)
 
-    `read` gets every key looked up; `whole` every section iterated or measured as a whole (its every key used).
-    """
+    class Recording(type(record)):
+        def __getattribute__(self, name):
+            if name in names:
+                read.add(f"{path}{name}")
+            return super().__getattribute__(name)
 
-    def __init__(self, data: Mapping, path: str = "", read: set | None = None, whole: set | None = None):
-        self._data, self._path = data, path
-        self.read = set() if read is None else read
-        self.whole = set() if whole is None else whole
-
-    def __getitem__(self, key):
-        value = self._data[key]
-        path = f"{self._path}.{key}" if self._path else str(key)
-        self.read.add(path)
-        return RecordingParams(value, path, self.read, self.whole) if isinstance(value, Mapping) else value
-
-    def __iter__(self):
-        self.whole.add(self._path)
-        return iter(self._data)
-
-    def __len__(self):
-        self.whole.add(self._path)
-        return len(self._data)
-
-    def used(self) -> set[str]:
-        """The keys read, without the sections on the way to a deeper key, plus the sections used whole."""
-        leaves = {key for key in self.read if not any(other.startswith(key + ".") for other in self.read)}
-        inside_whole = {key for key in leaves if any(key.startswith(section + ".") for section in self.whole)}
-        return (leaves - inside_whole | self.whole) - {""}
+    Recording.__name__ = type(record).__name__
+    copy = object.__new__(Recording)
+    for name, value in values.items():
+        object.__setattr__(copy, name, value)
+    return copy
 
 
-def test_recording_params_tells_leaves_from_whole_sections():
-    params = RecordingParams({"a": {"x": 1, "y": 2}, "b": {"z": 3}, "c": 4})
-    assert params["a"]["x"] == 1 and dict(params["b"]) == {"z": 3} and params["c"] == 4
-    assert params.used() == {"a.x", "b", "c"}
+def used(read: set[str]) -> set[str]:
+    """The keys read, without the sections on the way to a deeper key (a section passed on whole counts whole)."""
+    return {key for key in read if not any(other.startswith(key + ".") for other in read)}
+
+
+def test_recording_tells_leaves_from_whole_sections():
+    read: set[str] = set()
+    config = recording(load_config(ROOT / "params.yaml"), read)
+    assert config.train.lr == 0.001 and config.decode.beam_size >= 1 and config.model_section("rnn")
+    assert used(read) == {"train.lr", "decode.beam_size", "rnn"}
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
@@ -131,9 +129,9 @@ def test_stage_params_list_every_key_its_config_reads(stage):
     """Each stage reads params.yaml only through its module's `read_config`; every key it reads is declared."""
     spec = STAGES[stage]
     module, option_values = command_module(spec["cmd"])
-    params = RecordingParams(yaml.safe_load((ROOT / "params.yaml").read_text()))
-    importlib.import_module(module).read_config(params, *option_values)
+    read: set[str] = set()
+    importlib.import_module(module).read_config(recording(load_config(ROOT / "params.yaml"), read), *option_values)
     declared = [str(key) for key in spec.get("params", [])]
-    undeclared = sorted(key for key in params.used()
+    undeclared = sorted(key for key in used(read)
                         if not any(key == d or key.startswith(d + ".") for d in declared))
     assert not undeclared, f"dvc.yaml stage {stage} reads params it does not list: {', '.join(undeclared)}"

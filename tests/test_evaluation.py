@@ -5,12 +5,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from lib.common.params import ParamError
+from lib.common.config import ParamError, from_mapping
 from lib.evaluation.alignment import TOKEN_TYPES
 from lib.evaluation.metrics import benchmark_bleu
 from lib.evaluation.scoring import (error_examples, headline, length_table, predictions_frame, score,
                                     token_error_analysis)
-from stages.evaluate import read_config as evaluate_config
 
 REFERENCE = ["def", "f", "(", "x", ")", ":", "<NEWLINE>", "<INDENT>", "return", "x", "+", "1"]
 TEST = pd.DataFrame({
@@ -103,10 +102,10 @@ def test_a_benchmark_bleu_is_added_only_when_asked_for():
 
 def test_evaluate_reads_the_benchmark_bleu_choice():
     params = yaml.safe_load((Path(__file__).resolve().parent.parent / "params.yaml").read_text())
-    assert evaluate_config(params)["benchmark"] == "none"
+    assert from_mapping(params).evaluate.benchmark_bleu == "none"
     params["evaluate"]["benchmark_bleu"] = "codexglue"
     with pytest.raises(ParamError, match="evaluate.benchmark_bleu must be one of none, conala"):
-        evaluate_config(params)
+        from_mapping(params)
 
 
 def test_subset_scores_of_a_subset_and_of_no_rows():

@@ -1,14 +1,26 @@
 """`python -m lib.generate`: a working run on a tiny checkpoint, and every bad-input path."""
 import json
+from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
+from lib.common.config import from_mapping, load_config
 from lib.generate import decode_config, main, parse_args, summary_steps
 from lib.models.checkpoint import checkpoint_payload, save_checkpoint
 from lib.models.seq2seq import build_model
 from lib.tokens.code_tokens import NEWLINE
 from lib.tokens.vocabulary import SPECIALS, Vocabulary
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_params(folder: Path, **tokenize) -> None:
+    """The repository's params.yaml in `folder`, with `tokenize` changes."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["tokenize"].update(tokenize)
+    (folder / "params.yaml").write_text(yaml.safe_dump(params))
 
 ARCH = {"emb_dim": 8, "hidden_dim": 8, "dropout": 0.0, "adaptive_cutoffs": [], "attention_dim": 8, "num_layers": 1}
 SRC = Vocabulary([*SPECIALS, "returns", "the", "maximum", "value"])
@@ -87,7 +99,7 @@ def test_the_default_models_folder_still_says_to_run_dvc_repro(tmp_path, monkeyp
 
 def test_a_summary_longer_than_training_is_clipped_with_one_warning(models_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "params.yaml").write_text("tokenize: {max_src_len: 5}\n")  # decode: the built-in defaults
+    write_params(tmp_path, max_src_len=5)
     words = " ".join(f"w{i}" for i in range(2000))  # about 10,000 characters, one sentence
     heatmap = tmp_path / "heatmap.png"
     assert main(["--models-dir", str(models_dir), "--attention", str(heatmap), f"the value {words}"]) == 0
@@ -101,7 +113,7 @@ def test_a_summary_longer_than_training_is_clipped_with_one_warning(models_dir, 
 def test_several_long_docstrings_share_one_warning_and_short_ones_are_kept_whole(models_dir, tmp_path, monkeypatch,
                                                                                 capsys):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "params.yaml").write_text("tokenize: {max_src_len: 5}\n")
+    write_params(tmp_path, max_src_len=5)
     listing = tmp_path / "docstrings.txt"
     listing.write_text("the value w0 w1 w2\nthe maximum value w0 w1 w2 w3\nthe value w0 w1 w2 w3 w4\n")
     assert main(["--models-dir", str(models_dir), "--file", str(listing)]) == 0
@@ -150,15 +162,26 @@ def test_a_bad_benchmark_file_is_one_clear_line(models_dir, tmp_path, capsys, co
     assert err.startswith("error: cannot read") and message in err and err.count("\n") == 1
 
 
-def test_summaries_follow_the_tokenize_filters_of_params(tmp_path, monkeypatch):
+def test_summaries_follow_the_tokenize_filters_of_params():
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["tokenize"].update(first_sentence=False, strip_markup=False)
+    assert summary_steps(from_mapping(params)) == {"first_sentence": False, "strip_markup": False}
+    assert summary_steps(None) == {}  # outside a repository: summarize's defaults
+
+
+def test_a_bad_decode_section_stops_generate_instead_of_falling_back(models_dir, tmp_path, monkeypatch, capsys):
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["decode"]["beam_size"] = 0
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "params.yaml").write_text("tokenize: {first_sentence: false, strip_markup: false}\n")
-    assert summary_steps() == {"first_sentence": False, "strip_markup": False}
-    (tmp_path / "params.yaml").write_text("tokenize: {max_src_len: 5}\n")
-    assert summary_steps() == {}  # summarize's defaults
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert main(["--models-dir", str(models_dir), "the value"]) == 2
+    err = capsys.readouterr().err
+    assert "decode.beam_size must be at least 1" in err and err.count("\n") == 1
 
 
 def test_min_len_overrides_the_params(models_dir, capsys):
-    assert decode_config(parse_args(["--min-len", "0", "x"])).min_len == 0
-    assert decode_config(parse_args(["--min-len", "7", "x"])).min_len == 7
+    params = load_config(ROOT / "params.yaml")
+    assert params.decode.min_len > 7
+    assert decode_config(parse_args(["--min-len", "0", "x"]), params).min_len == 0
+    assert decode_config(parse_args(["--min-len", "7", "x"]), params).min_len == 7
     assert main(["--models-dir", str(models_dir), "--min-len", "0", "the value"]) == 0

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lib.common.params import ParamError
+from lib.common.config import ParamError, from_mapping
 from lib.prepare.pairs import DocstringFilters, Limits, has_given_test, make_pair, make_pairs
 from stages.tokenize import read_config
 
@@ -79,8 +79,8 @@ def test_a_test_split_is_given_only_when_every_row_has_a_partition():
 
 
 def test_read_config_reads_the_filters_on_by_default():
-    limits, filters = read_config(PARAMS)
+    limits, filters = read_config(from_mapping(PARAMS))
     assert filters == DocstringFilters() and limits.min_src_len == PARAMS["tokenize"]["min_src_len"]
     params = {**PARAMS, "tokenize": {**PARAMS["tokenize"], "strip_markup": "no"}}
     with pytest.raises(ParamError, match="tokenize.strip_markup must be bool"):
-        read_config(params)
+        read_config(from_mapping(params))

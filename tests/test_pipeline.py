@@ -71,13 +71,14 @@ def test_repro_writes_the_data_contract(project):
 def test_repro_trains_evaluates_and_reports(project):
     for model in ("rnn", "lstm", "attn", "copy"):
         assert (project / "models" / f"{model}.pt").is_file()
-        curve = (project / "plots" / f"train_{model}.csv").read_text().splitlines()
-        assert curve[0] == "epoch,train_loss,valid_loss" and len(curve) == 3
+        curve = (project / "plots" / "train" / model / "plots" / "metrics" / "valid_loss.tsv").read_text()
+        assert curve.splitlines()[0] == "step\tvalid_loss" and len(curve.splitlines()) == 3  # DVCLive's log
     evaluation = json.loads((project / "data" / "eval" / "scores.json").read_text())
     for system in SYSTEMS:
         assert 0 <= evaluation[system]["bleu"] <= 100 and 0 <= evaluation[system]["parse_rate"] <= 1
         headline = json.loads((project / "metrics" / "eval" / f"{system}.json").read_text())
         assert headline["bleu"] == evaluation[system]["bleu"] and "bleu_novel" in headline
+        assert headline["bleu_ci_low"] <= headline["bleu"] <= headline["bleu_ci_high"]
         assert evaluation[system]["novel"]["rows"] <= 30
     for comparisons in (evaluation["bootstrap"], evaluation["bootstrap_novel"]):
         assert set(comparisons) >= {"attn_vs_lstm", "lstm_vs_rnn", "attn_vs_rnn", "copy_vs_attn",

@@ -1,15 +1,28 @@
 import json
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
+import yaml
 
-from lib.common.params import ParamError
+from lib.common.config import DataConfig, ParamError, from_mapping
 from lib.prepare.pairs import Limits, make_pairs
 from lib.prepare.sources import COLUMNS, SourceError, files_dataset, hub_dataset, normalize, read_source
 from stages.download import read_config as download_config
 
 CONALA_COLUMNS = {"docstring": ["rewritten_intent", "intent"], "code": "snippet", "path": "question_id"}
+def repository_params(**data) -> dict:
+    """The repository's params with `data` changes."""
+    params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
+    params["data"].update(data)
+    return params
+
+
+def data_config(**data) -> DataConfig:
+    return from_mapping(repository_params(**data)).data
+
+
 LIMITS = Limits(min_src_len=3, max_src_len=50, max_tgt_len=80, overlong="filter")
 
 
@@ -51,8 +64,8 @@ def test_files_source_without_matches_names_the_param(tmp_path):
 
 
 def test_unknown_source_names_the_allowed_ones():
-    with pytest.raises(SourceError, match="python, hub, files"):
-        read_source({"source": "ftp"}, Counter())
+    with pytest.raises(ParamError, match="python, hub, files"):
+        data_config(source="ftp")
 
 
 def test_hub_out_of_reach_fails_fast_naming_the_offline_source(monkeypatch):
@@ -74,7 +87,7 @@ def test_files_per_split_get_their_partition(tmp_path):
     train = write_json(tmp_path / "train.json", [{"snippet": "x = 1", "intent": "set x to one", "partition": "test"}])
     test = write_json(tmp_path / "test.json", [{"snippet": "y = 2", "intent": "set y"},
                                                 {"snippet": "z", "intent": "z"}])
-    data = {"source": "files", "files": {"paths": {"test": [test], "train": [train]}, "columns": CONALA_COLUMNS}}
+    data = data_config(source="files", files={"paths": {"test": [test], "train": [train]}, "columns": CONALA_COLUMNS})
     rows = list(read_source(data, Counter()))
     # Train first whatever the mapping's order; the split's key overrides a `partition` column of the file.
     assert [(row["code"], row["partition"]) for row in rows] == [("x = 1", "train"), ("y = 2", "test"), ("z", "test")]
@@ -83,23 +96,22 @@ def test_files_per_split_get_their_partition(tmp_path):
 def test_one_list_of_files_keeps_the_files_own_partition(tmp_path):
     path = write_json(tmp_path / "all.json", [{"code": "x = 1", "docstring": "d", "partition": "validation"},
                                               {"code": "y = 2", "docstring": "e"}])
-    rows = list(read_source({"source": "files", "files": {"paths": [path], "columns": {}}}, Counter()))
+    rows = list(read_source(data_config(source="files", files={"paths": [path], "columns": {}}), Counter()))
     assert [row["partition"] for row in rows] == ["valid", ""]
 
 
 @pytest.mark.parametrize("paths, message", [
     ({"test": ["t.json"]}, "must map train"),
     ({"train": ["a.json"], "dev": ["b.json"]}, "must map train"),
-    ({"train": "a.json"}, "non-empty lists"),
+    ({"train": "a.json"}, "data.files.paths.train must be a list"),
     ([], "non-empty lists"),
 ])
 def test_download_config_checks_the_files_of_each_split(paths, message):
-    params = {"data": {"source": "files", "files": {"paths": paths, "columns": {}}}}
     with pytest.raises(ParamError, match=message):
-        download_config(params)
+        download_config(from_mapping(repository_params(source="files", files={"paths": paths, "columns": {}})))
 
 
 def test_download_config_accepts_a_list_or_the_files_of_each_split():
-    for paths in (["a.json"], {"train": ["a.json"], "test": ["b.json"]}):
-        params = {"data": {"source": "files", "files": {"paths": paths, "columns": {}}}}
-        assert download_config(params)["files"]["paths"] == paths
+    for paths, typed in ((["a.json"], ("a.json",)), ({"train": ["a.json"], "test": ["b.json"]},
+                                                     {"train": ("a.json",), "test": ("b.json",)})):
+        assert data_config(source="files", files={"paths": paths, "columns": {}}).files.paths == typed

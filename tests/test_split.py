@@ -5,10 +5,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from lib.common.params import ParamError
-from lib.prepare.split import (NEAR_DUPLICATE_POLICIES, SPLITS, assign_splits, deduplicate, has_given_test,
+from lib.common.config import NEAR_DUPLICATE_POLICIES, ParamError, from_mapping
+from lib.prepare.split import (SPLITS, assign_splits, deduplicate, has_given_test,
                                has_official_partition, sample, sample_splits, train_leakage)
-from stages.split import read_config
 
 
 def frame(rows):
@@ -119,10 +118,10 @@ def test_official_partition_is_recognised_only_when_complete():
 
 def test_read_config_checks_the_near_duplicate_policy():
     params = yaml.safe_load((Path(__file__).resolve().parent.parent / "params.yaml").read_text())
-    assert read_config(params)["near_duplicates"] in NEAR_DUPLICATE_POLICIES
+    assert from_mapping(params).split.near_duplicates in NEAR_DUPLICATE_POLICIES
     params["split"]["near_duplicates"] = "drop"
     with pytest.raises(ParamError, match="split.near_duplicates must be one of keep, drop_from_eval"):
-        read_config(params)
+        from_mapping(params)
 
 
 def test_a_split_the_source_does_not_give_is_carved_from_train_by_files():

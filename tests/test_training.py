@@ -11,13 +11,16 @@ import pytest
 import torch
 import yaml
 
-from lib.common.params import ParamError
+from lib.common.config import Config, ParamError, from_mapping
 from lib.models.checkpoint import load_checkpoint
 from lib.tokens.vocabulary import Vocabulary, save_vocabularies
+from lib.study.context import read_loss_curve
 from lib.training.trainer import read_config, run, train_model
 
 ROOT = Path(__file__).resolve().parents[1]
+REPOSITORY_PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 PARAMS = {
+    **REPOSITORY_PARAMS,
     "train": {"emb_dim": 16, "hidden_dim": 32, "batch_size": 4, "max_epochs": 3, "patience": 2, "lr": 0.01,
               "lr_decay": 0.5, "dropout": 0.0, "clip_grad": 1.0, "teacher_forcing": 1.0, "seed": 7, "device": "cpu",
               "num_threads": 1, "bucketing": True, "adaptive_cutoffs": []},
@@ -46,16 +49,21 @@ def examples(n, seed=0):
     return [encode_pair(s, t, SRC, TGT) for s, t in rows(n, seed)]
 
 
-def params(**train):
+def params(**train) -> dict:
     p = copy.deepcopy(PARAMS)
     p["train"].update(train)
     return p
 
 
+def tiny_config(**train) -> Config:
+    """The tiny configuration, checked, with `train` changes."""
+    return from_mapping(params(**train))
+
+
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "attn"])
 def test_overfits_a_tiny_set(kind):
     data = examples(8)
-    config = read_config(params(max_epochs=60, patience=60, batch_size=8, lr=0.02), kind)
+    config = read_config(tiny_config(max_epochs=60, patience=60, batch_size=8, lr=0.02), kind)
     result = train_model(config, SRC, TGT, data, data, progress=False, log=lambda _: None)
     assert result.history[0]["train_loss"] > 1.5
     assert result.metrics["best_valid_loss"] < 0.05
@@ -64,20 +72,20 @@ def test_overfits_a_tiny_set(kind):
 
 def test_same_seed_same_losses_and_weights():
     data, valid = examples(24), examples(8, seed=1)
-    config = read_config(params(dropout=0.2, teacher_forcing=0.7), "attn")
+    config = read_config(tiny_config(dropout=0.2, teacher_forcing=0.7), "attn")
     a = train_model(config, SRC, TGT, data, valid, progress=False, log=lambda _: None)
     b = train_model(config, SRC, TGT, data, valid, progress=False, log=lambda _: None)
     strip = lambda h: [(e["train_loss"], e["valid_loss"]) for e in h]  # noqa: E731
     assert strip(a.history) == strip(b.history)
     assert all(torch.equal(a.payload["model_state"][k], b.payload["model_state"][k]) for k in a.payload["model_state"])
-    c = train_model(read_config(params(dropout=0.2, teacher_forcing=0.7, seed=8), "attn"), SRC, TGT, data, valid,
+    c = train_model(read_config(tiny_config(dropout=0.2, teacher_forcing=0.7, seed=8), "attn"), SRC, TGT, data, valid,
                     progress=False, log=lambda _: None)
     assert strip(c.history) != strip(a.history)
 
 
 def test_early_stopping_keeps_the_best_epoch():
     data, valid = examples(16), examples(16, seed=5)
-    config = read_config(params(max_epochs=40, patience=2, lr=0.05), "lstm")
+    config = read_config(tiny_config(max_epochs=40, patience=2, lr=0.05), "lstm")
     result = train_model(config, SRC, TGT, data, valid, progress=False, log=lambda _: None)
     losses = [e["valid_loss"] for e in result.history]
     assert result.metrics["best_valid_loss"] == pytest.approx(min(losses), abs=1e-4)
@@ -96,20 +104,20 @@ def test_early_stopping_keeps_the_best_epoch():
     (lambda p: p["train"].update(device="tpu"), "train.device"),
     (lambda p: p["train"].update(adaptive_cutoffs=[50, 10]), "train.adaptive_cutoffs"),
     (lambda p: p["attn"].pop("attention_dim"), "attn.attention_dim"),
-    (lambda p: p.pop("train"), "train.emb_dim"),
+    (lambda p: p.pop("train"), "missing key train"),
 ])
 def test_bad_params_name_the_key(edit, key):
     p = copy.deepcopy(PARAMS)
     edit(p)
     with pytest.raises(ParamError, match=key.replace(".", r"\.")) as error:
-        read_config(p, "attn")
+        read_config(from_mapping(p), "attn")
     assert isinstance(error.value, ValueError) and "\n" not in str(error.value)
 
 
 def test_reads_model_section_only_for_its_kind():
-    config = read_config(PARAMS, "rnn")
-    assert config["num_layers"] == 1 and "attention_dim" not in config and config["kind"] == "rnn"
-    assert read_config(params(lr=1), "rnn")["lr"] == 1.0  # YAML writes 1 for 1.0
+    run = read_config(tiny_config(), "rnn")
+    assert run.model.num_layers == 1 and "attention_dim" not in run.hyperparameters() and run.kind == "rnn"
+    assert read_config(tiny_config(lr=1), "rnn").train.lr == 1.0  # YAML writes 1 for 1.0
 
 
 def write_split(root: Path, n_train=24, n_valid=8):
@@ -125,7 +133,7 @@ def write_split(root: Path, n_train=24, n_valid=8):
 def test_run_writes_checkpoint_metrics_plot_and_timings(tmp_path):
     split = write_split(tmp_path)
     out = {name: tmp_path / name for name in ("models", "metrics", "plots")}
-    returned = run(read_config(params(max_epochs=2), "attn"), split, out["models"], out["metrics"], out["plots"],
+    returned = run(read_config(tiny_config(max_epochs=2), "attn"), split, out["models"], out["metrics"], out["plots"],
                    progress=False)
     written = json.loads((out["metrics"] / "train" / "attn.json").read_text())
     timings = json.loads((out["metrics"] / "timings" / "train_attn.json").read_text())
@@ -136,8 +144,10 @@ def test_run_writes_checkpoint_metrics_plot_and_timings(tmp_path):
     assert not {"wall_seconds", "seconds_per_epoch", "train_tokens_per_second", "device"} & set(written)
     assert timings["device"] == "cpu" and len(timings["epoch_seconds"]) == 2 and timings["wall_seconds"] > 0
     assert written["epochs"] == 2
-    plot = pd.read_csv(out["plots"] / "train_attn.csv")
+    plot = read_loss_curve(out["plots"] / "train" / "attn")  # the DVCLive log
     assert list(plot.columns) == ["epoch", "train_loss", "valid_loss"] and list(plot["epoch"]) == [1, 2]
+    assert json.loads((out["plots"] / "train" / "attn" / "metrics.json").read_text()) == {
+        "train_loss": plot["train_loss"][1], "valid_loss": plot["valid_loss"][1], "step": 2}
     checkpoint = load_checkpoint(out["models"] / "attn.pt")
     assert checkpoint.kind == "attn" and checkpoint.epoch == written["best_epoch"]
     assert checkpoint.train_state["history"][0]["train_loss"] == plot["train_loss"][0]
@@ -150,10 +160,11 @@ def test_the_same_weights_give_byte_identical_checkpoints_and_metrics(tmp_path):
     digests = []
     for attempt in ("a", "b"):
         out = tmp_path / attempt
-        run(read_config(params(max_epochs=2), "copy"), split, out / "models", out / "metrics", out / "plots",
+        run(read_config(tiny_config(max_epochs=2), "copy"), split, out / "models", out / "metrics", out / "plots",
             progress=False)
         digests.append([hashlib.md5((out / name).read_bytes()).hexdigest()
-                        for name in ("models/copy.pt", "metrics/train/copy.json", "plots/train_copy.csv")])
+                        for name in ("models/copy.pt", "metrics/train/copy.json", "plots/train/copy/metrics.json",
+                                     "plots/train/copy/plots/metrics/valid_loss.tsv")])
     assert digests[0] == digests[1]
 
 
@@ -173,5 +184,5 @@ def test_stage_reports_bad_params_in_one_line_and_writes_nothing(tmp_path):
 def test_missing_data_is_a_clear_error(tmp_path):
     from lib.common.cli import DataError
     with pytest.raises(DataError, match="dvc repro"):
-        run(read_config(PARAMS, "rnn"), tmp_path / "data" / "split", tmp_path / "models", tmp_path / "metrics",
+        run(read_config(tiny_config(), "rnn"), tmp_path / "data" / "split", tmp_path / "models", tmp_path / "metrics",
             tmp_path / "plots", progress=False)

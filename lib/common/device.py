@@ -5,7 +5,7 @@ import random
 
 import torch
 
-from lib.common.params import ParamError
+from lib.common.config import ParamError
 
 
 def resolve_device(name: str) -> torch.device:

@@ -1,46 +1,19 @@
 """Docstring tokens -> generated code tokens with a trained model: shared by evaluate, visualize and generate."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from lib.common.params import get
+from lib.common.config import DecodeConfig
 from lib.decoding.constraints import SyntaxConstraint
 from lib.decoding.search import beam_search, greedy_decode
 from lib.decoding.unknowns import replace_unknowns
 from lib.models.batching import encode_copy, encode_source
 from lib.tokens.subwords import join_pieces, split_tokens, strip_marker
 from lib.tokens.vocabulary import BOS_ID, UNK, UNK_ID
-
-
-@dataclass(frozen=True)
-class DecodeConfig:
-    """How outputs are decoded (the `decode` section of params.yaml)."""
-
-    beam_size: int = 1  # 1: greedy
-    length_penalty: float = 1.0
-    max_len: int = 80
-    min_len: int = 0  # no EOS before this many pieces (outputs that stop early lose BLEU's brevity penalty)
-    length_reward: float = 0.0  # beam search: added to a finished hypothesis' rank per piece
-    allow_unk: bool = True  # False: UNK is never written (a copy or a known piece instead)
-    constrained: bool = False  # mask tokens that break lib.decoding.constraints' rules
-    replace_unk: bool = True  # UNK -> most attended docstring word (attn) or a placeholder name
-
-    @classmethod
-    def from_params(cls, params: Mapping) -> DecodeConfig:
-        return cls(
-            beam_size=get(params, "decode.beam_size", int, minimum=1),
-            length_penalty=get(params, "decode.length_penalty", float, minimum=0.0),
-            max_len=get(params, "decode.max_len", int, minimum=1),
-            min_len=get(params, "decode.min_len", int, minimum=0),
-            length_reward=get(params, "decode.length_reward", float, minimum=0.0),
-            allow_unk=get(params, "decode.allow_unk", bool),
-            constrained=get(params, "decode.constrained", bool),
-            replace_unk=get(params, "decode.replace_unk", bool),
-        )
 
 
 @dataclass

@@ -15,7 +15,6 @@ from lib.tokens.code_tokens import CodeError, ast_without_docstring, detokenize,
 from lib.tokens.docstrings import summarize, tokenize_summary
 
 KEPT_COLUMNS = ("repo", "path", "func_name", "url", "partition")
-OVERLONG_CHOICES = ("filter", "truncate")
 SPLITS = ("train", "valid", "test")
 # Docstrings filled in at import time (`{name}`, `%(name)s`) say nothing until formatted.
 _TEMPLATE = re.compile(r"\{\w*\}|%\(\w+\)[sdr]")

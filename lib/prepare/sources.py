@@ -12,12 +12,12 @@ import datasets
 from tqdm import tqdm
 
 from lib.common.cli import StageError
+from lib.common.config import DATA_SOURCES, DataConfig
 from lib.prepare.extract import mine_tree, package_tree, stdlib_tree
 from lib.prepare.parallel import ordered_map
 
 COLUMNS = ("repo", "path", "func_name", "code", "docstring", "partition", "url")
 REQUIRED = ("code", "docstring")
-SOURCES = ("python", "hub", "files")
 PARTITION_ALIASES = {"validation": "valid", "dev": "valid"}
 # The keys of `data.files.paths` given per split; a split without files is carved from train (lib/prepare/split.py).
 FILE_SPLITS = ("train", "valid", "test")
@@ -109,17 +109,17 @@ def _first_present(row: Mapping, names: str | list[str]):
     return None
 
 
-def read_source(data: Mapping, skipped: Counter, workers: int = 1) -> Iterator[dict]:
-    """Normalized rows of the source `data["source"]` configures (the `data` section of params.yaml); the
+def read_source(data: DataConfig, skipped: Counter, workers: int = 1) -> Iterator[dict]:
+    """Normalized rows of the source `data.source` configures (the `data` section of params.yaml); the
     python source mines files in `workers` processes."""
-    source = data["source"]
+    source = data.source
     if source == "python":
-        return normalize(python_rows(data["python"]["packages"], skipped, workers), {}, skipped)
+        return normalize(python_rows(data.python.packages, skipped, workers), {}, skipped)
     if source == "hub":
-        hub = data["hub"]
-        splits = hub_dataset(hub["dataset"], hub["revision"], hub["timeout_s"])
+        hub = data.hub
+        splits = hub_dataset(hub.dataset, hub.revision, hub.timeout_s)
         rows = (row for split in splits.values() for row in split)
-        return normalize(rows, hub["columns"], skipped)
+        return normalize(rows, hub.columns, skipped)
     if source == "files":
-        return files_rows(data["files"]["paths"], data["files"]["columns"], skipped)
-    raise SourceError(f"data.source: unknown source {source!r}; allowed: {', '.join(SOURCES)}")
+        return files_rows(data.files.paths, data.files.columns, skipped)
+    raise SourceError(f"data.source: unknown source {source!r}; allowed: {', '.join(DATA_SOURCES)}")

@@ -12,8 +12,6 @@ from lib.prepare.pairs import has_given_test as pairs_have_given_test
 from lib.tokens.vocabulary import UNK_ID, Vocabulary
 
 SPLITS = ("train", "valid", "test")
-# What to do with valid / test functions that have a near-duplicate in train (lib/prepare/near_duplicates.py).
-NEAR_DUPLICATE_POLICIES = ("keep", "drop_from_eval", "drop_from_train")
 
 
 def has_official_partition(pairs: pd.DataFrame) -> bool:

@@ -20,7 +20,7 @@ class StudyOutputs:
 
     data: dict  # data/split/stats.json (metrics/data.json holds its headline numbers)
     train: dict[str, dict]  # metrics/train/<model>.json and metrics/timings/train_<model>.json
-    curves: dict[str, pd.DataFrame]  # plots/train_<model>.csv
+    curves: dict[str, pd.DataFrame]  # epoch, train_loss, valid_loss of the DVCLive log plots/train/<model>/
     evaluation: dict  # data/eval/scores.json (metrics/eval/<system>.json hold its headline numbers)
     length: pd.DataFrame  # plots/length.csv
     predictions: dict[str, pd.DataFrame]  # data/eval/predictions_<system>.parquet
@@ -33,12 +33,19 @@ class StudyOutputs:
             data=read("data/split/stats.json"),
             # the report's training table shows the time too (a rerun of visualize costs seconds)
             train={m: read(f"metrics/train/{m}.json") | read(f"metrics/timings/train_{m}.json") for m in MODEL_KINDS},
-            curves={m: pd.read_csv(root / f"plots/train_{m}.csv") for m in MODEL_KINDS},
+            curves={m: read_loss_curve(root / "plots" / "train" / m) for m in MODEL_KINDS},
             evaluation=read("data/eval/scores.json"),
             length=pd.read_csv(root / "plots/length.csv"),
             predictions={s: pd.read_parquet(root / f"data/eval/predictions_{s}.parquet") for s in SYSTEMS},
             examples=read("data/eval/examples.json"),
         )
+
+
+def read_loss_curve(log: Path) -> pd.DataFrame:
+    """epoch, train_loss, valid_loss of a training run's DVCLive log (one TSV per loss, DVCLive's step is the
+    epoch)."""
+    losses = [pd.read_csv(log / "plots" / "metrics" / f"{name}.tsv", sep="\t") for name in ("train_loss", "valid_loss")]
+    return losses[0].merge(losses[1], on="step").rename(columns={"step": "epoch"})
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def _table(value) -> pd.DataFrame:
 def plot_loss_curves(curves: Mapping[str, pd.DataFrame | str | Path], path) -> Path:
     """Train (solid) and validation (dashed) loss per epoch of every model on one figure.
 
-    `curves`: model -> DataFrame (or CSV path, `plots/train_<model>.csv`) with columns
+    `curves`: model -> DataFrame (lib.study.context.read_loss_curve) or CSV path, with columns
     epoch, train_loss, valid_loss."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for i, (model, value) in enumerate(curves.items()):

@@ -1,10 +1,13 @@
 """Training one model: parameter checks, the epoch loop with early stopping, and the stage's outputs.
 
-Outputs of a run (all written at the end, each atomically, so a failed run leaves nothing half-written):
+Outputs of a run:
+  plots/train/<kind>/               DVCLive's log, written after every epoch so curves show while training
+                                    runs: plots/metrics/{train,valid}_loss.tsv (step, loss) and metrics.json
+                                    (the latest epoch's losses); no timestamps
   models/<kind>.pt                  best checkpoint by validation loss (lib/models/checkpoint.py)
   metrics/train/<kind>.json         best and final losses / perplexities, epochs, parameters
-  plots/train_<kind>.csv            epoch, train_loss, valid_loss
   metrics/timings/train_<kind>.json wall time, s/epoch, throughput, device, threads
+All but the log are written at the end, each atomically, so a failed run leaves nothing half-written.
 Timings live apart from the rest, so identical weights give byte-identical checkpoints and metrics: nothing
 downstream reruns and `dvc metrics diff` shows no change when only the clock differs.
 """
@@ -20,12 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 import torch
+from dvclive import Live
 from tqdm import tqdm
 
 from lib.common.cli import DataError
 from lib.common.device import resolve_device, set_seed
-from lib.common.outputs import write_json_atomic, write_text_atomic
-from lib.common.params import ParamError, get
+from lib.common.outputs import write_json_atomic
+from lib.common.config import (AttentionConfig, Config, ParamError, RecurrentConfig, TrainConfig,
+                               as_dict)
 from lib.models.batching import encode_rows, make_batches
 from lib.models.checkpoint import checkpoint_payload, save_checkpoint
 from lib.models.seq2seq import MODEL_KINDS, build_model, count_parameters
@@ -33,48 +38,24 @@ from lib.tokens.vocabulary import Vocabulary, load_vocabularies
 
 Example = tuple[list[int], list[int]]
 
-# (key, type, keyword checks) of the shared `train` section.
-TRAIN_KEYS = (
-    ("emb_dim", int, {"minimum": 1}),
-    ("hidden_dim", int, {"minimum": 1}),
-    ("batch_size", int, {"minimum": 1}),
-    ("max_epochs", int, {"minimum": 1}),
-    ("patience", int, {"minimum": 1}),
-    ("lr", float, {"minimum": 1e-7, "maximum": 1.0}),
-    ("lr_decay", float, {"minimum": 0.01, "maximum": 1.0}),  # lr factor after an epoch without improvement
-    ("dropout", float, {"minimum": 0.0, "maximum": 0.9}),
-    ("clip_grad", float, {"minimum": 0.0}),  # 0: no clipping
-    ("teacher_forcing", float, {"minimum": 0.0, "maximum": 1.0}),
-    ("seed", int, {"minimum": 0}),
-    ("device", str, {"choices": ("auto", "cpu", "cuda")}),
-    ("num_threads", int, {"minimum": 0}),  # 0: torch's default
-    ("bucketing", bool, {}),
-    ("adaptive_cutoffs", list, {}),  # [] = full softmax
-)
-MODEL_KEYS = {
-    "rnn": (("num_layers", int, {"minimum": 1, "maximum": 4}),),
-    "lstm": (("num_layers", int, {"minimum": 1, "maximum": 4}),),
-    "attn": (("attention_dim", int, {"minimum": 1}),),
-    "copy": (("attention_dim", int, {"minimum": 1}),),
-}
+@dataclass(frozen=True)
+class ModelRun:
+    """What one training run reads: the model kind, the shared `train` section and the model's own section."""
+
+    kind: str
+    train: TrainConfig
+    model: RecurrentConfig | AttentionConfig
+
+    def hyperparameters(self) -> dict:
+        """Both sections as one plain dict (and the kind): what build_model reads and the checkpoint stores."""
+        return {**as_dict(self.train), **as_dict(self.model), "kind": self.kind}
 
 
-def read_config(params: Mapping, kind: str) -> dict:
-    """The `train` section merged with the `<kind>` section, every key checked.
-
-    Raises ParamError (a ValueError) naming the key, e.g. "params.yaml: train.lr must be float, got 'x'".
-    """
+def read_config(config: Config, kind: str) -> ModelRun:
+    """The run of model `kind` (rnn, lstm, attn or copy) that `config` describes."""
     if kind not in MODEL_KINDS:
         raise ParamError(f"unknown model {kind!r}: expected one of {', '.join(MODEL_KINDS)}")
-    config = {key: get(params, f"train.{key}", kind_, **checks) for key, kind_, checks in TRAIN_KEYS}
-    config.update({key: get(params, f"{kind}.{key}", kind_, **checks) for key, kind_, checks in MODEL_KEYS[kind]})
-    cutoffs = config["adaptive_cutoffs"]
-    if not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in cutoffs) or \
-            cutoffs != sorted(set(cutoffs)):
-        raise ParamError(f"params.yaml: train.adaptive_cutoffs must be increasing positive integers "
-                         f"([] for a full softmax), got {cutoffs!r}")
-    config["kind"] = kind
-    return config
+    return ModelRun(kind, config.train, config.model_section(kind))
 
 
 def load_split(split_dir: Path | str, name: str, src_vocab: Vocabulary, tgt_vocab: Vocabulary,
@@ -124,33 +105,36 @@ class TrainResult:
     timings: dict  # wall time, s/epoch, tokens/s, device, threads
 
 
-def train_step(model, optimizer, batch, config: dict) -> float:
+def train_step(model, optimizer, batch, config: TrainConfig) -> float:
     """One update on `batch` (mean loss per real target token, clipped gradients); returns the summed loss."""
     optimizer.zero_grad(set_to_none=True)
-    loss = model.loss(batch, teacher_forcing=config["teacher_forcing"])
+    loss = model.loss(batch, teacher_forcing=config.teacher_forcing)
     (loss / batch.n_tokens).backward()
-    if config["clip_grad"] > 0:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config["clip_grad"])
+    if config.clip_grad > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
     optimizer.step()
     return float(loss.detach())
 
 
-def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, train: Sequence[Example],
-                valid: Sequence[Example], progress: bool = True, log: Callable[[str], None] = print) -> TrainResult:
-    """Train `config["kind"]` with Adam and early stopping on validation loss; returns the best checkpoint.
+def train_model(run: ModelRun, src_vocab: Vocabulary, tgt_vocab: Vocabulary, train: Sequence[Example],
+                valid: Sequence[Example], progress: bool = True, log: Callable[[str], None] = print,
+                on_epoch: Callable[[dict], None] = lambda losses: None) -> TrainResult:
+    """Train `run.kind` with Adam and early stopping on validation loss; returns the best checkpoint.
+
+    `on_epoch` gets each epoch's {epoch, train_loss, valid_loss} as soon as it is measured.
 
     After an epoch without a better validation loss the learning rate is multiplied by `lr_decay`; after
     `patience` such epochs in a row training stops.
 
     Deterministic on CPU for a given config (seed, threads) and data.
     """
-    kind = config["kind"]
-    device = resolve_device(config["device"])
-    if config["num_threads"]:
-        torch.set_num_threads(config["num_threads"])
-    set_seed(config["seed"])
-    model = build_model(kind, len(src_vocab), len(tgt_vocab), config).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    kind, config = run.kind, run.train
+    device = resolve_device(config.device)
+    if config.num_threads:
+        torch.set_num_threads(config.num_threads)
+    set_seed(config.seed)
+    model = build_model(kind, len(src_vocab), len(tgt_vocab), run.hyperparameters()).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     n_params = count_parameters(model)
     log(f"{kind}: {n_params:,} parameters, {len(train):,} training / {len(valid):,} validation pairs, "
         f"device {device}, {torch.get_num_threads()} threads")
@@ -160,11 +144,11 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
     best: dict | None = None
     bad_epochs, train_seconds, train_tokens = 0, 0.0, 0
     start = time.perf_counter()
-    for epoch in range(1, config["max_epochs"] + 1):
+    for epoch in range(1, config.max_epochs + 1):
         epoch_start = time.perf_counter()
         model.train()
-        batches = list(make_batches(train, config["batch_size"], shuffle=True, bucketing=config["bucketing"],
-                                    seed=config["seed"] * 1009 + epoch, tgt_vocab_size=len(tgt_vocab)))
+        batches = list(make_batches(train, config.batch_size, shuffle=True, bucketing=config.bucketing,
+                                    seed=config.seed * 1009 + epoch, tgt_vocab_size=len(tgt_vocab)))
         total, tokens = 0.0, 0
         bar = tqdm(batches, desc=f"{kind} epoch {epoch}", leave=False, file=sys.stderr, disable=not progress,
                    unit="batch", dynamic_ncols=True)
@@ -179,9 +163,10 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
         train_seconds += time.perf_counter() - epoch_start
         train_tokens += tokens
         train_loss = total / tokens
-        valid_loss = evaluate_loss(model, valid, config["batch_size"], device)
+        valid_loss = evaluate_loss(model, valid, config.batch_size, device)
         seconds = time.perf_counter() - epoch_start
         history.append({"epoch": epoch, "train_loss": round(train_loss, 5), "valid_loss": round(valid_loss, 5)})
+        on_epoch(history[-1])
         epoch_seconds.append(round(seconds, 2))
         improved = best is None or valid_loss < best["valid_loss"]
         log(f"{kind} epoch {epoch:3d}: train {train_loss:.4f} (ppl {perplexity(train_loss):8.2f})  "
@@ -193,11 +178,11 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
                     "model": copy.deepcopy(model.state_dict()), "optimizer": copy.deepcopy(optimizer.state_dict())}
         else:
             bad_epochs += 1
-            if bad_epochs >= config["patience"]:
+            if bad_epochs >= config.patience:
                 log(f"{kind}: no improvement for {bad_epochs} epochs, stopping")
                 break
             for group in optimizer.param_groups:
-                group["lr"] *= config["lr_decay"]
+                group["lr"] *= config.lr_decay
     wall = time.perf_counter() - start
     last = history[-1]
     metrics = {
@@ -223,30 +208,41 @@ def train_model(config: dict, src_vocab: Vocabulary, tgt_vocab: Vocabulary, trai
     }
     model.load_state_dict(best["model"])
     payload = checkpoint_payload(
-        model, config, src_vocab, tgt_vocab, best["epoch"], metrics, best["optimizer"],
+        model, run.hyperparameters(), src_vocab, tgt_vocab, best["epoch"], metrics, best["optimizer"],
         {"epochs_run": len(history), "best_epoch": best["epoch"], "best_valid_loss": best["valid_loss"],
-         "history": history, "seed": config["seed"]})
+         "history": history, "seed": config.seed})
     return TrainResult(metrics, history, payload, timings)
 
 
-def write_outputs(result: TrainResult, model_path: Path, metrics_path: Path, plot_path: Path,
-                  timings_path: Path) -> None:
-    """The four outputs, each written to a temporary file and moved into place."""
-    plot = pd.DataFrame(result.history, columns=["epoch", "train_loss", "valid_loss"])
+def write_outputs(result: TrainResult, model_path: Path, metrics_path: Path, timings_path: Path) -> None:
+    """The three end-of-run outputs, each written to a temporary file and moved into place."""
     save_checkpoint(model_path, result.payload)
-    write_text_atomic(plot_path, plot.to_csv(index=False))
     write_json_atomic(metrics_path, result.metrics)
     write_json_atomic(timings_path, result.timings)
 
 
-def run(config: dict, split_dir: Path | str = "data/split", models_dir: Path | str = "models",
+def live_logger(folder: Path) -> Callable[[dict], None]:
+    """An `on_epoch` that logs both losses to DVCLive in `folder`: one step per epoch, no timestamps (the same
+    weights give the same bytes), no report and no experiment of its own (DVC runs the stage)."""
+    live = Live(dir=str(folder), save_dvc_exp=False, dvcyaml=None, report=None)
+
+    def log_epoch(losses: dict) -> None:
+        live.step = losses["epoch"]
+        for name in ("train_loss", "valid_loss"):
+            live.log_metric(name, losses[name])
+        live.make_summary()
+    return log_epoch
+
+
+def run(model_run: ModelRun, split_dir: Path | str = "data/split", models_dir: Path | str = "models",
         metrics_dir: Path | str = "metrics", plots_dir: Path | str = "plots", progress: bool = True) -> dict:
     """What `python -m stages.train --model <kind>` does with `read_config(params, kind)`; returns the metrics
     and the timings (written to <metrics_dir>/timings/train_<kind>.json)."""
-    kind = config["kind"]
-    resolve_device(config["device"])  # fail before loading data
+    kind = model_run.kind
+    resolve_device(model_run.train.device)  # fail before loading data
     src_vocab, tgt_vocab, train, valid = load_data(split_dir, copy=kind == "copy")
-    result = train_model(config, src_vocab, tgt_vocab, train, valid, progress=progress)
+    result = train_model(model_run, src_vocab, tgt_vocab, train, valid, progress=progress,
+                         on_epoch=live_logger(Path(plots_dir) / "train" / kind))
     write_outputs(result, Path(models_dir) / f"{kind}.pt", Path(metrics_dir) / "train" / f"{kind}.json",
-                  Path(plots_dir) / f"train_{kind}.csv", Path(metrics_dir) / "timings" / f"train_{kind}.json")
+                  Path(metrics_dir) / "timings" / f"train_{kind}.json")
     return {**result.metrics, **result.timings}
