@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 
+from lib.common.cli import DataError
 from lib.common.params import ParamError
 from lib.prepare.pairs import Limits, make_pairs
 from lib.prepare.sources import COLUMNS, SourceError, files_dataset, hub_dataset, normalize, read_source
@@ -103,3 +104,35 @@ def test_download_config_accepts_a_list_or_the_files_of_each_split():
     for paths in (["a.json"], {"train": ["a.json"], "test": ["b.json"]}):
         params = {"data": {"source": "files", "files": {"paths": paths, "columns": {}}}}
         assert download_config(params)["files"]["paths"] == paths
+
+
+GOOD_ROW = {"code": "x = 1", "docstring": "set x"}
+GOOD_FILES = {".json": json.dumps([GOOD_ROW]), ".jsonl": json.dumps(GOOD_ROW) + "\n"}
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.json", "[]", "empty.json has no rows"),
+    ("zero.jsonl", "", "zero.jsonl is empty (0 bytes)"),
+    ("blank.jsonl", "\n\n", "blank.jsonl has no rows"),
+    ("object.json", '{"code": "x"}', "object.json must hold a JSON array of rows"),
+    ("strings.json", '[{"code": "x", "docstring": "d"}, "x = 1"]', 'strings.json, row 2: not a JSON object: "x = 1"'),
+])
+def test_an_empty_or_malformed_file_is_one_line_naming_it(tmp_path, name, content, message):
+    bad = tmp_path / name
+    bad.write_text(content)
+    good = tmp_path / f"good{bad.suffix}"  # beside a good file of the same kind
+    good.write_text(GOOD_FILES[bad.suffix])
+    with pytest.raises(DataError) as error:
+        files_dataset([str(good), str(bad)])
+    assert str(error.value) == str(tmp_path / message)
+
+
+def test_one_malformed_line_among_many_is_named(tmp_path, capfd):
+    rows = [json.dumps({"code": f"x = {i}", "docstring": f"set x to {i}"}) for i in range(1500)]
+    rows[699] = rows[699][:-1]  # line 700 lost its closing brace
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError) as error:
+        files_dataset([str(path)])
+    assert str(error.value) == f"{path}, line 700: not valid JSON (Expecting ',' delimiter, column 48)"
+    assert "row 699" not in capfd.readouterr().err  # datasets' own log line, counting from 0, is silenced

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import glob
+import json
+import os
 import socket
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -11,8 +13,9 @@ from urllib.parse import urlparse
 import datasets
 from tqdm import tqdm
 
-from lib.common.cli import StageError
+from lib.common.cli import DataError, StageError
 from lib.prepare.extract import mine_tree, package_tree, stdlib_tree
+from lib.prepare.json_rows import read_json_rows
 from lib.prepare.parallel import ordered_map
 
 COLUMNS = ("repo", "path", "func_name", "code", "docstring", "partition", "url")
@@ -59,14 +62,45 @@ def hub_dataset(name: str, revision: str, timeout_s: float) -> datasets.DatasetD
 
 
 def files_dataset(patterns: list[str]) -> datasets.Dataset:
-    """Local JSON / JSON Lines / parquet files, one table."""
+    """Local JSON / JSON Lines / parquet files, one table; DataError naming the file (and row) that is empty or
+    keeps datasets from loading them."""
     paths = sorted({path for pattern in patterns for path in glob.glob(pattern)})
     if not paths:
         raise SourceError(f"data.files.paths: no file matches {patterns}")
     formats = {_FILE_FORMATS.get(Path(path).suffix) for path in paths}
     if None in formats or len(formats) > 1:
         raise SourceError(f"data.files.paths: expected files of one kind among {sorted(_FILE_FORMATS)}, got {paths}")
-    return datasets.load_dataset(formats.pop(), data_files=paths, split="train")
+    empty = [path for path in paths if os.path.getsize(path) == 0]
+    if empty:  # datasets reads a 0-byte JSON Lines file as no rows, without a word
+        raise DataError(f"{empty[0]} is empty (0 bytes)")
+    file_format = formats.pop()
+    try:
+        return load_quietly(file_format, paths)
+    except Exception as error:  # datasets' errors name neither the file nor the row, and come as long tracebacks
+        if file_format == "json":
+            check_json_rows(paths)
+        reason = str(error.__cause__ or error).partition("\n")[0]
+        raise DataError(f"data.files.paths: cannot load {paths}: {reason}") from None
+
+
+def load_quietly(file_format: str, paths: list[str]) -> datasets.Dataset:
+    """datasets' table of `paths`, without its error log: that counts rows from 0 and would contradict the line
+    files_dataset names."""
+    verbosity = datasets.logging.get_verbosity()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+    try:
+        return datasets.load_dataset(file_format, data_files=paths, split="train")
+    finally:
+        datasets.logging.set_verbosity(verbosity)
+
+
+def check_json_rows(paths: list[str]) -> None:
+    """DataError naming the first file and row of `paths` that does not parse or is not a JSON object, or the
+    first file without rows; nothing when every row is an object."""
+    for path in paths:
+        for number, row in enumerate(read_json_rows(path), start=1):
+            if not isinstance(row, dict):
+                raise DataError(f"{path}, row {number}: not a JSON object: {json.dumps(row)[:60]}")
 
 
 def files_rows(paths: list[str] | Mapping[str, list[str]], columns: Mapping, skipped: Counter) -> Iterator[dict]:
