@@ -6,7 +6,7 @@ import torch
 
 from lib.common.cli import run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.common.params import get, load_params
+from lib.common.params import ParamError, get, load_params
 from lib.decoding.prediction import DecodeConfig, generate
 from lib.models.checkpoint import load_checkpoint
 from lib.models.seq2seq import ATTENTION_KINDS
@@ -23,13 +23,22 @@ SHARED_SECTIONS = ("tokenize", "split", "train", "decode")
 def read_config(params: dict) -> dict:
     return {
         "heatmap_rule": get(params, "visualize.heatmap_rule", str, choices=RULES),
-        "probes": get(params, "visualize.probes", list),
+        "probes": get_texts(params, "visualize.probes"),
         "probe_word": get(params, "visualize.probe_word", str),
-        "probe_targets": get(params, "visualize.probe_targets", list),
+        "probe_targets": get_texts(params, "visualize.probe_targets"),
         "seed": get(params, "visualize.seed", int),
         "shared": {section: params[section] for section in SHARED_SECTIONS if section in params},
         "decode": DecodeConfig.from_params(params),
     }
+
+
+def get_texts(params: dict, key: str) -> list[str]:
+    """The list at `key`, every entry a non-empty string; ParamError naming the first entry that is not."""
+    texts = get(params, key, list)
+    for index, text in enumerate(texts):
+        if not isinstance(text, str) or not text.strip():
+            raise ParamError(f"params.yaml: {key}[{index}] must be a non-empty string, got {text!r}")
+    return texts
 
 
 def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
