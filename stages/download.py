@@ -8,7 +8,7 @@ import datasets
 from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir
 from lib.common.params import ParamError, get, load_params
-from lib.prepare.sources import COLUMNS, FILE_SPLITS, SOURCES, read_source
+from lib.prepare.sources import COLUMNS, FILE_SPLITS, INPUT_FOLDER, SOURCES, in_input_folder, read_source
 
 OUTPUT = Path("data/raw")
 
@@ -31,7 +31,7 @@ def read_config(params: dict) -> dict:
 
 def check_file_paths(paths: list | dict) -> None:
     """`data.files.paths`: a list of patterns, or the lists of each split, train's required (the others are
-    carved from it when absent)."""
+    carved from it when absent); every pattern under INPUT_FOLDER, the folder DVC hashes for download."""
     if isinstance(paths, dict):
         unknown = sorted(set(paths) - set(FILE_SPLITS))
         if unknown or "train" not in paths:
@@ -43,6 +43,10 @@ def check_file_paths(paths: list | dict) -> None:
     for patterns in lists:
         if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
             raise ParamError(f"params.yaml: data.files.paths needs non-empty lists of file names, got {patterns!r}")
+        outside = [pattern for pattern in patterns if not in_input_folder(pattern)]
+        if outside:
+            raise ParamError(f"params.yaml: data.files.paths: {outside[0]} is not under {INPUT_FOLDER}/, the folder "
+                             f"DVC hashes for download; copy or link the file there and write {INPUT_FOLDER}/...")
 
 
 def main() -> None:

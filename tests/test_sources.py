@@ -65,6 +65,28 @@ def test_hub_out_of_reach_fails_fast_naming_the_offline_source(monkeypatch):
     assert time.monotonic() - start < 5
 
 
+@pytest.mark.parametrize("pattern", ["a.json", "/data/a.json", "inputs", "inputs/../a.json", "../inputs/a.json"])
+def test_download_config_refuses_a_file_outside_the_folder_dvc_hashes(pattern):
+    params = {"data": {"source": "files", "files": {"paths": {"train": ["inputs/a.json", pattern]}, "columns": {}}}}
+    with pytest.raises(ParamError) as error:
+        download_config(params)
+    assert str(error.value) == (f"params.yaml: data.files.paths: {pattern} is not under inputs/, the folder DVC hashes "
+                                "for download; copy or link the file there and write inputs/...")
+
+
+def test_a_file_in_a_linked_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "rows.jsonl").write_text(json.dumps({"code": "x = 1", "docstring": "d"}) + "\n")
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "linked").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(SourceError, match="inputs/linked/rows.jsonl is in the linked folder inputs/linked, whose files "
+                                          "DVC does not hash"):
+        files_dataset(["inputs/*/*.jsonl"])
+    (tmp_path / "inputs" / "rows.jsonl").symlink_to(tmp_path / "elsewhere" / "rows.jsonl")  # a linked file is fine
+    assert len(files_dataset(["inputs/rows.jsonl"])) == 1
+
+
 def write_json(path, rows) -> str:
     """`rows` as one JSON array, as CoNaLa ships its files; returns the path as a string."""
     path.write_text(json.dumps(rows))
@@ -101,7 +123,7 @@ def test_download_config_checks_the_files_of_each_split(paths, message):
 
 
 def test_download_config_accepts_a_list_or_the_files_of_each_split():
-    for paths in (["a.json"], {"train": ["a.json"], "test": ["b.json"]}):
+    for paths in (["inputs/a.json"], {"train": ["inputs/*.json"], "test": ["inputs/test/../b.json"]}):
         params = {"data": {"source": "files", "files": {"paths": paths, "columns": {}}}}
         assert download_config(params)["files"]["paths"] == paths
 

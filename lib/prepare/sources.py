@@ -24,6 +24,10 @@ SOURCES = ("python", "hub", "files")
 PARTITION_ALIASES = {"validation": "valid", "dev": "valid"}
 # The keys of `data.files.paths` given per split; a split without files is carved from train (lib/prepare/split.py).
 FILE_SPLITS = ("train", "valid", "test")
+# Where the files of `data.files.paths` must be: dvc.yaml lists this folder in download's deps, so DVC hashes every
+# file in it and an edit reruns download. (DVC cannot make the list of paths itself a dep: its templating refuses a
+# list in `deps`.)
+INPUT_FOLDER = Path("inputs")
 _FILE_FORMATS = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 
 
@@ -61,12 +65,30 @@ def hub_dataset(name: str, revision: str, timeout_s: float) -> datasets.DatasetD
     return datasets.load_dataset(name, revision=revision)
 
 
+def in_input_folder(pattern: str) -> bool:
+    """Whether `pattern` names files under INPUT_FOLDER, relative to the repository root (`..` resolved)."""
+    parts = Path(os.path.normpath(pattern)).parts
+    return not os.path.isabs(pattern) and len(parts) > 1 and parts[0] == INPUT_FOLDER.name
+
+
+def linked_input_folder(path: str) -> Path | None:
+    """The folder of `path`, INPUT_FOLDER or one below it, that is a symbolic link: DVC hashes a linked file's content
+    but not what a linked folder holds, so an edit there would go unseen."""
+    return next((folder for folder in Path(path).parents
+                 if folder.is_symlink() and INPUT_FOLDER in (folder, *folder.parents)), None)
+
+
 def files_dataset(patterns: list[str]) -> datasets.Dataset:
     """Local JSON / JSON Lines / parquet files, one table; DataError naming the file (and row) that is empty or
     keeps datasets from loading them."""
     paths = sorted({path for pattern in patterns for path in glob.glob(pattern)})
     if not paths:
         raise SourceError(f"data.files.paths: no file matches {patterns}")
+    linked = [(path, folder) for path in paths if (folder := linked_input_folder(path))]
+    if linked:
+        path, folder = linked[0]
+        raise SourceError(f"data.files.paths: {path} is in the linked folder {folder}, whose files DVC does not hash; "
+                          "link or copy the files themselves")
     formats = {_FILE_FORMATS.get(Path(path).suffix) for path in paths}
     if None in formats or len(formats) > 1:
         raise SourceError(f"data.files.paths: expected files of one kind among {sorted(_FILE_FORMATS)}, got {paths}")
