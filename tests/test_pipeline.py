@@ -138,6 +138,25 @@ def test_a_bad_param_stops_the_stage_with_one_line(project):
     assert (project / "data" / "split" / "train.parquet").is_file()  # the earlier outputs are untouched
 
 
+def test_the_outputs_a_failed_stage_deleted_come_back_as_the_readme_says(project):
+    run([*GIT, "add", "-A"], project)  # the outputs of a good run, committed as the README asks
+    run([*GIT, "commit", "-qm", "tiny run"], project)
+    outputs = ("data/split/train.parquet", "metrics/data.json")
+    good = {name: (project / name).read_bytes() for name in outputs}
+    original = (project / "params.yaml").read_text()
+    set_params(project / "params.yaml", {"split.n_test": -1})
+    try:
+        failed = subprocess.run([sys.executable, "-m", "dvc", "repro", "split"], cwd=project, capture_output=True)
+    finally:
+        (project / "params.yaml").write_text(original)
+    assert failed.returncode != 0
+    assert not any((project / name).exists() for name in outputs)  # DVC deleted them before running the stage
+    dvc("checkout", cwd=project)  # the cached outputs (data/split)...
+    assert not (project / "metrics" / "data.json").exists()  # ...not those with cache: false
+    run(["git", "checkout", "--", "metrics", "plots"], project)  # they are tracked by git
+    assert {name: (project / name).read_bytes() for name in outputs} == good
+    assert json.loads(dvc("status", "--json", cwd=project).stdout) == {}
+
 def test_an_edit_to_an_input_file_reruns_download(tmp_path):
     root = git_copy(tmp_path, {"data.source": "files", "data.files.paths": ["inputs/*.jsonl"]})
     rows = root / "inputs" / "rows.jsonl"
