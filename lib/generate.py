@@ -16,15 +16,20 @@ from pathlib import Path
 
 import torch
 
+from lib.common.cli import DataError, StageError
 from lib.common.config import PARAMS_FILE, Config, DecodeConfig, ParamError, load_config
 from lib.decoding.prediction import generate
-from lib.models.checkpoint import CheckpointError, load_checkpoint
+from lib.models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from lib.models.seq2seq import ATTENTION_KINDS, MODEL_KINDS
+from lib.prepare.json_rows import read_json_rows
 from lib.tokens.code_tokens import detokenize
 from lib.tokens.docstrings import summarize, tokenize_summary
 
 DEFAULT_MODELS_DIR = "models"  # where `dvc repro` writes the checkpoints
 ROW_FILES = (".json", ".jsonl")  # --file formats read row by row (see --column); anything else is one a line
+# The widest --beam. Beam search decodes 64 // beam docstrings at once, so up to 64 a step is one batch of at most 64
+# rows; past it memory and time grow with the beam alone (--beam 100000 ran for minutes and took over 4 GB).
+MAX_BEAM = 64
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -40,9 +45,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", metavar="JSON",
                         help="write one code string per docstring, in order, as a JSON list (a benchmark "
                              "submission: CoNaLa's answer file); a docstring without words gets \"\"")
-    parser.add_argument("--beam", type=int, help="beam size (default: decode.beam_size of params.yaml; 1 = greedy)")
-    parser.add_argument("--min-len", type=int, help="no end of code before this many pieces (default: "
-                        "decode.min_len, chosen for corpus BLEU; 0 lets a short request get a short answer)")
+    parser.add_argument("--beam", type=int, help=f"beam size, 1 (greedy) to {MAX_BEAM} (default: decode.beam_size "
+                                                  "of params.yaml)")
+    parser.add_argument("--min-len", type=int, help="no end of code before this many pieces, 0 to decode.max_len "
+                        "(default: decode.min_len, chosen for corpus BLEU; 0 lets a short request get a short answer)")
     parser.add_argument("--constrained", action=argparse.BooleanOptionalAction,
                         help="mask tokens that cannot lead to parseable code (default: decode.constrained)")
     parser.add_argument("--attention", metavar="PNG",
@@ -53,29 +59,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def read_docstrings(args: argparse.Namespace) -> list[str]:
-    """The docstrings of the arguments, then those of --file."""
+    """The docstrings of the arguments, then those of --file; DataError when the file cannot be read."""
     texts = list(args.docstrings)
-    if args.file and Path(args.file).suffix in ROW_FILES:
-        texts += read_rows(args.file, args.column or ["docstring"])
-    elif args.file:
-        source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
-        with source:
-            texts += [line.strip() for line in source if line.strip()]
+    try:
+        if args.file and Path(args.file).suffix in ROW_FILES:
+            texts += read_rows(args.file, args.column or ["docstring"])
+        elif args.file:
+            source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+            with source:
+                texts += [line.strip() for line in source if line.strip()]
+    except OSError as error:
+        raise DataError(f"cannot read {args.file}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise DataError(f"cannot read {args.file}: not UTF-8 text (byte {error.start}: {error.reason})") from None
     return texts
 
 
 def read_rows(path: str, columns: list[str]) -> list[str]:
     """The text of each row of a .json (an array) or .jsonl file, in order: a row that is a string, or the first
-    non-empty of `columns` ("" when none is). ValueError when the file does not parse or no row has a column."""
-    with open(path, encoding="utf-8") as file:
-        if Path(path).suffix == ".json":
-            rows = json.load(file)
-        else:
-            rows = [json.loads(line) for line in file if line.strip()]
-    if not isinstance(rows, list):
-        raise ValueError(f"{path} must hold a JSON array of rows")
+    non-empty of `columns` ("" when none is). DataError naming the file and line when it does not parse, has no
+    rows, or no row has a column."""
+    rows = read_json_rows(path)
     if not any(isinstance(row, str) or (isinstance(row, dict) and any(c in row for c in columns)) for row in rows):
-        raise ValueError(f"no row of {path} has the field {' or '.join(columns)}; name it with --column")
+        raise DataError(f"no row of {path} has the field {' or '.join(columns)}; name it with --column")
     return [row if isinstance(row, str) else _first_text(row, columns) for row in rows]
 
 
@@ -91,8 +97,10 @@ def repository_config() -> Config | None:
 
 
 def decode_config(args: argparse.Namespace, params: Config | None) -> DecodeConfig:
-    """The `decode` section (the built-in defaults outside the repository) with the command line's changes."""
+    """The `decode` section (the built-in defaults outside the repository) with the options' changes;
+    StageError when an option is out of range."""
     config = params.decode if params else DecodeConfig()
+    check_options(args, config)
     changes = {}
     if args.beam is not None:
         changes["beam_size"] = args.beam
@@ -101,6 +109,27 @@ def decode_config(args: argparse.Namespace, params: Config | None) -> DecodeConf
     if args.constrained is not None:
         changes["constrained"] = args.constrained
     return replace(config, **changes)
+
+
+def check_options(args: argparse.Namespace, config: DecodeConfig) -> None:
+    """StageError when --beam or --min-len is out of range (--min-len is bounded by the length decoded)."""
+    if args.beam is not None and not 1 <= args.beam <= MAX_BEAM:
+        raise StageError(f"--beam must be between 1 and {MAX_BEAM}, got {args.beam}")
+    if args.min_len is not None and not 0 <= args.min_len <= config.max_len:
+        raise StageError(f"--min-len must be between 0 and decode.max_len ({config.max_len}), got {args.min_len}")
+
+
+def prepare_output(path: str | None, option: str) -> None:
+    """Create the folder `path` (a file an option names) goes in; StageError when it is a folder or cannot be made,
+    so a long decoding never ends in a failed write."""
+    if path is None:
+        return
+    if Path(path).is_dir():
+        raise StageError(f"{option} {path} is a folder: name the file to write")
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StageError(f"{option} {path}: cannot create its folder ({error.strerror})") from None
 
 
 def summary_steps(params: Config | None) -> dict:
@@ -144,6 +173,16 @@ def checkpoint_path(models_dir: str, model: str) -> Path:
     raise CheckpointError(f"{path} not found: --models-dir should point at the folder holding {model}.pt")
 
 
+def load_model(models_dir: str, model: str) -> Checkpoint:
+    """The checkpoint of `model`, on CPU; CheckpointError when the file holds another kind of model."""
+    path = checkpoint_path(models_dir, model)
+    checkpoint = load_checkpoint(path, device=torch.device("cpu"))
+    if checkpoint.kind != model:
+        raise CheckpointError(f"{path} holds the {checkpoint.kind} model, not {model}: rebuild it with `dvc repro` or "
+                              f"point --models-dir at the folder holding the {model} checkpoint")
+    return checkpoint
+
+
 def save_heatmap(path: str, text: str, source: list[str], generation, clipped: bool) -> None:
     """Draw the attention of `generation`, titled with the docstring, or with the tokens used when it was clipped."""
     from lib.study.plotting import attention_heatmap  # matplotlib only when a heatmap is asked for
@@ -173,33 +212,31 @@ def write_submission(path: str, codes: list[str], skipped: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        texts = read_docstrings(args)
-    except OSError as error:
-        return fail(f"cannot read {args.file}: {error.strerror}")
-    except ValueError as error:  # a .json / .jsonl file that does not parse, or lacks the column
-        return fail(f"cannot read {args.file}: {error}")
-    if not texts or not (args.output or all(text.strip() for text in texts)):
-        return fail("give a non-empty docstring, as an argument or with --file")
-    if args.beam is not None and args.beam < 1:
-        return fail("--beam must be at least 1")
-    if args.min_len is not None and args.min_len < 0:
-        return fail("--min-len must be at least 0")
-    if args.attention and (args.model not in ATTENTION_KINDS or len(texts) != 1):
-        return fail(f"--attention needs --model {' or '.join(ATTENTION_KINDS)} and exactly one docstring")
-    try:
-        params = repository_config()
-        checkpoint = load_checkpoint(checkpoint_path(args.models_dir, args.model), device=torch.device("cpu"))
-    except (ParamError, CheckpointError) as error:
+        return run(args)
+    except StageError as error:  # a bad option, param, input file, output path or checkpoint
         return fail(str(error))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Decode the docstrings of `args` and print or write the code; every check comes before the decoding."""
+    params = repository_config()
+    config = decode_config(args, params)
+    texts = read_docstrings(args)
+    if not texts or not (args.output or all(text.strip() for text in texts)):
+        raise StageError("give a non-empty docstring, as an argument or with --file")
+    if args.attention and (args.model not in ATTENTION_KINDS or len(texts) != 1):
+        raise StageError(f"--attention needs --model {' or '.join(ATTENTION_KINDS)} and exactly one docstring")
+    checkpoint = load_model(args.models_dir, args.model)
     steps = summary_steps(params)
     sources = [tokenize_summary(summarize(text, **steps)) for text in texts]
     usable = [has_words(source) for source in sources]
     if not all(usable) and not (args.output and any(usable)):
-        return fail("a docstring has no words left after summarizing; write a sentence")
+        raise StageError("a docstring has no words left after summarizing; write a sentence")
+    prepare_output(args.output, "--output")
+    prepare_output(args.attention, "--attention")
     texts, full = [t for t, ok in zip(texts, usable) if ok], [s for s, ok in zip(sources, usable) if ok]
     sources = clip_sources(full, source_limit(params))
-    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources,
-                           decode_config(args, params),
+    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, config,
                            gates=bool(args.attention))
     if args.output:  # every input row gets its string, so the answer lines up with the benchmark's rows
         codes = iter(detokenize(generation.tokens) for generation in generations)
@@ -214,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.attention:
         save_heatmap(args.attention, texts[0], sources[0], generations[0], clipped=len(sources[0]) < len(full[0]))
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,7 @@ import datasets
 from lib.common.cli import DataError, run_stage
 from lib.common.outputs import atomic_dir
 from lib.common.config import Config, DataConfig, ParamError, load_config
-from lib.prepare.sources import COLUMNS, FILE_SPLITS, read_source
+from lib.prepare.sources import COLUMNS, FILE_SPLITS, INPUT_FOLDER, in_input_folder, read_source
 
 OUTPUT = Path("data/raw")
 
@@ -23,7 +23,7 @@ def read_config(config: Config) -> DataConfig:
 
 def check_file_paths(paths: tuple | dict) -> None:
     """`data.files.paths`: a list of patterns, or the lists of each split, train's required (the others are
-    carved from it when absent)."""
+    carved from it when absent); every pattern under INPUT_FOLDER, the folder DVC hashes for download."""
     if isinstance(paths, dict):
         unknown = sorted(set(paths) - set(FILE_SPLITS))
         if unknown or "train" not in paths:
@@ -35,6 +35,10 @@ def check_file_paths(paths: tuple | dict) -> None:
     for patterns in lists:
         if not patterns:
             raise ParamError(f"params.yaml: data.files.paths needs non-empty lists of file names, got {patterns!r}")
+        outside = [pattern for pattern in patterns if not in_input_folder(pattern)]
+        if outside:
+            raise ParamError(f"params.yaml: data.files.paths: {outside[0]} is not under {INPUT_FOLDER}/, the folder "
+                             f"DVC hashes for download; copy or link the file there and write {INPUT_FOLDER}/...")
 
 
 def main() -> None:

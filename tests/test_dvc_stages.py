@@ -135,3 +135,8 @@ def test_stage_params_list_every_key_its_config_reads(stage):
     undeclared = sorted(key for key in used(read)
                         if not any(key == d or key.startswith(d + ".") for d in declared))
     assert not undeclared, f"dvc.yaml stage {stage} reads params it does not list: {', '.join(undeclared)}"
+
+
+def test_download_hashes_the_folder_its_files_source_reads():
+    from lib.prepare.sources import INPUT_FOLDER
+    assert str(INPUT_FOLDER) in STAGES["download"]["deps"]

@@ -58,8 +58,10 @@ def test_reads_docstrings_from_a_file_and_saves_attention(models_dir, tmp_path, 
 @pytest.mark.parametrize("argv, message", [
     (["   "], "give a non-empty docstring"),
     ([], "give a non-empty docstring"),
-    (["--beam", "0", "the value"], "--beam must be at least 1"),
-    (["--min-len", "-1", "the value"], "--min-len must be at least 0"),
+    (["--beam", "0", "the value"], "--beam must be between 1 and 64, got 0"),
+    (["--beam", "100000", "the value"], "--beam must be between 1 and 64, got 100000"),
+    (["--min-len", "-1", "the value"], "--min-len must be between 0 and decode.max_len (100), got -1"),
+    (["--min-len", "101", "the value"], "--min-len must be between 0 and decode.max_len (100), got 101"),
     (["--model", "rnn", "--attention", "x.png", "the value"], "--attention needs --model attn or copy"),
     (["--model", "lstm", "the value"], "--models-dir should point at the folder holding lstm.pt"),
     (["--file", "/nonexistent/docstrings.txt"], "cannot read /nonexistent/docstrings.txt"),
@@ -149,17 +151,21 @@ def test_json_lines_rows_are_read_from_the_docstring_column(models_dir, tmp_path
         ["# the value", "# the maximum value"]
 
 
-@pytest.mark.parametrize("content, message", [
-    ('[{"intent": "the value"}]', "no row of"),
-    ('{"docstring": "the value"}', "must hold a JSON array"),
-    ("[{", "cannot read"),
-])
-def test_a_bad_benchmark_file_is_one_clear_line(models_dir, tmp_path, capsys, content, message):
-    path = tmp_path / "rows.json"
+@pytest.mark.parametrize("name, content, message", [
+    ("rows.json", '[{"intent": "the value"}]', "no row of {path} has the field docstring; name it with --column"),
+    ("rows.json", '{"docstring": "the value"}', "{path} must hold a JSON array of rows"),
+    ("rows.json", "[{", "{path}, line 1: not valid JSON (Expecting property name enclosed in double quotes, column 3)"),
+    ("rows.json", "[]", "{path} has no rows"),
+    ("rows.jsonl", "", "{path} has no rows"),
+    ("rows.jsonl", '{"docstring": "the value"}\n' * 699 + '{"docstring": "the value"\n' + '{"docstring": "x"}\n' * 800,
+     "{path}, line 700: not valid JSON (Expecting ',' delimiter, column 26)"),
+], ids=["no column", "not an array", "not JSON", "empty array", "0 bytes", "bad line 700 of 1500"])
+def test_a_bad_benchmark_file_is_one_line_naming_it(models_dir, tmp_path, capsys, name, content, message):
+    path = tmp_path / name
     path.write_text(content)
-    assert main(["--models-dir", str(models_dir), "--file", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: cannot read") and message in err and err.count("\n") == 1
+    assert main(["--models-dir", str(models_dir), "--file", str(path), "--output", str(tmp_path / "answer.json")]) == 2
+    assert capsys.readouterr().err == f"error: {message.format(path=path)}\n"
+    assert not (tmp_path / "answer.json").exists()
 
 
 def test_summaries_follow_the_tokenize_filters_of_params():
@@ -169,19 +175,47 @@ def test_summaries_follow_the_tokenize_filters_of_params():
     assert summary_steps(None) == {}  # outside a repository: summarize's defaults
 
 
-def test_a_bad_decode_section_stops_generate_instead_of_falling_back(models_dir, tmp_path, monkeypatch, capsys):
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["decode"]["beam_size"] = 0
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    assert main(["--models-dir", str(models_dir), "the value"]) == 2
-    err = capsys.readouterr().err
-    assert "decode.beam_size must be at least 1" in err and err.count("\n") == 1
-
-
 def test_min_len_overrides_the_params(models_dir, capsys):
     params = load_config(ROOT / "params.yaml")
     assert params.decode.min_len > 7
     assert decode_config(parse_args(["--min-len", "0", "x"]), params).min_len == 0
     assert decode_config(parse_args(["--min-len", "7", "x"]), params).min_len == 7
     assert main(["--models-dir", str(models_dir), "--min-len", "0", "the value"]) == 0
+
+
+def test_a_bad_decode_section_stops_with_the_param_error(models_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["decode"]["beam_size"] = 0
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert main(["--models-dir", str(models_dir), "the value"]) == 2
+    assert capsys.readouterr() == ("", "error: params.yaml: decode.beam_size must be at least 1, got 0\n")
+
+
+def test_the_options_override_a_valid_decode_section(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    config = decode_config(parse_args(["--beam", "2", "x"]), load_config())
+    assert (config.beam_size, config.min_len) == (2, 30)  # the rest from params.yaml
+
+
+def test_output_goes_into_new_folders(models_dir, tmp_path, capsys):
+    answer = tmp_path / "nodir" / "sub" / "answer.json"
+    assert main(["--models-dir", str(models_dir), "--output", str(answer), "the value", "the maximum"]) == 0
+    assert len(json.loads(answer.read_text())) == 2
+
+
+@pytest.mark.parametrize("option", ["--output", "--attention"])
+def test_an_output_that_is_a_folder_is_refused_before_decoding(models_dir, tmp_path, capsys, option):
+    assert main(["--models-dir", str(models_dir), option, str(tmp_path), "the value"]) == 2
+    assert capsys.readouterr() == ("", f"error: {option} {tmp_path} is a folder: name the file to write\n")
+
+
+def test_a_checkpoint_of_another_kind_is_refused_before_decoding(models_dir, capsys):
+    (models_dir / "attn.pt").write_bytes((models_dir / "rnn.pt").read_bytes())
+    heatmap = models_dir / "heatmap.png"
+    assert main(["--models-dir", str(models_dir), "--attention", str(heatmap), "the value"]) == 2
+    assert capsys.readouterr() == ("", f"error: {models_dir / 'attn.pt'} holds the rnn model, not attn: rebuild it "
+                                       "with `dvc repro` or point --models-dir at the folder holding the attn "
+                                       "checkpoint\n")
+    assert not heatmap.exists()

@@ -10,6 +10,7 @@ from stages import download, split, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 CONALA_COLUMNS = {"docstring": ["rewritten_intent", "intent"], "code": "snippet", "path": "question_id"}
+INPUTS = {"train": ["inputs/train.json"], "test": ["inputs/test.json"]}  # data.files.paths
 
 
 def conala_params(paths: dict) -> dict:
@@ -30,6 +31,13 @@ def run_stages(folder: Path, params: dict, monkeypatch) -> dict:
     return json.loads((folder / "metrics" / "data.json").read_text())
 
 
+def write_inputs(folder: Path, train: list, test: list) -> None:
+    """The train and test rows as JSON files where download reads them (INPUTS)."""
+    (folder / "inputs").mkdir()
+    (folder / INPUTS["train"][0]).write_text(json.dumps(train))
+    (folder / INPUTS["test"][0]).write_text(json.dumps(test))
+
+
 def intent(i: int) -> dict:
     return {"intent": f"intent number {i} about `x{i}`", "rewritten_intent": None, "snippet": f"x{i} = {i} * 2",
             "question_id": 100 + i}
@@ -45,9 +53,8 @@ def test_small_train_and_test_files(tmp_path, monkeypatch):
         {"intent": "get keys", "rewritten_intent": "get the keys of dict `{'a': 1}`", "snippet": "{'a': 1}.keys()",
          "question_id": 4},
     ]
-    (tmp_path / "train.json").write_text(json.dumps(train))
-    (tmp_path / "test.json").write_text(json.dumps(test))
-    metrics = run_stages(tmp_path, conala_params({"train": ["train.json"], "test": ["test.json"]}), monkeypatch)
+    write_inputs(tmp_path, train, test)
+    metrics = run_stages(tmp_path, conala_params(INPUTS), monkeypatch)
 
     assert metrics["official_test"] == {"rows": 3, "untokenizable": 1, "code_in_train": 1,
                                         "code_in_train_share": 0.3333}
@@ -65,9 +72,8 @@ def test_small_train_and_test_files(tmp_path, monkeypatch):
 
 def test_real_conala_rows_as_a_train_file_and_a_test_file(shared_data, tmp_path, monkeypatch):
     rows = json.loads((shared_data / "conala" / "conala-train.json").read_text())
-    (tmp_path / "train.json").write_text(json.dumps(rows[:2000]))
-    (tmp_path / "test.json").write_text(json.dumps(rows[2000:]))
-    metrics = run_stages(tmp_path, conala_params({"train": ["train.json"], "test": ["test.json"]}), monkeypatch)
+    write_inputs(tmp_path, rows[:2000], rows[2000:])
+    metrics = run_stages(tmp_path, conala_params(INPUTS), monkeypatch)
 
     official = metrics["official_test"]
     assert official["rows"] + official["untokenizable"] == 379  # every test row scored or named

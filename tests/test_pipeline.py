@@ -41,19 +41,25 @@ def set_params(path: Path, values: dict) -> None:
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A git copy of the tracked files with tiny params, after `dvc repro`."""
-    root = tmp_path_factory.mktemp("project")
+def git_copy(root: Path, params: dict) -> Path:
+    """The tracked files of the repository in `root`, with `params` set in params.yaml, committed to a new git
+    repository."""
     tracked = run(["git", "ls-files", "-z"], REPO).stdout.split("\0")
     for name in filter(None, tracked):
         if (REPO / name).is_file():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, root / name)
-    set_params(root / "params.yaml", TINY)
+    set_params(root / "params.yaml", params)
     run(["git", "init", "-q"], root)
     run([*GIT, "add", "-A"], root)
     run([*GIT, "commit", "-qm", "tiny"], root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A git copy of the tracked files with tiny params, after `dvc repro`."""
+    root = git_copy(tmp_path_factory.mktemp("project"), TINY)
     dvc("repro", cwd=root)
     return root
 
@@ -131,3 +137,33 @@ def test_a_bad_param_stops_the_stage_with_one_line(project):
     assert result.returncode == 1
     assert result.stderr.strip() == "error: params.yaml: split.n_test must be at least 1, got -1"
     assert (project / "data" / "split" / "train.parquet").is_file()  # the earlier outputs are untouched
+
+
+def test_the_outputs_a_failed_stage_deleted_come_back_as_the_readme_says(project):
+    run([*GIT, "add", "-A"], project)  # the outputs of a good run, committed as the README asks
+    run([*GIT, "commit", "-qm", "tiny run"], project)
+    outputs = ("data/split/train.parquet", "metrics/data.json")
+    good = {name: (project / name).read_bytes() for name in outputs}
+    original = (project / "params.yaml").read_text()
+    set_params(project / "params.yaml", {"split.n_test": -1})
+    try:
+        failed = subprocess.run([sys.executable, "-m", "dvc", "repro", "split"], cwd=project, capture_output=True)
+    finally:
+        (project / "params.yaml").write_text(original)
+    assert failed.returncode != 0
+    assert not any((project / name).exists() for name in outputs)  # DVC deleted them before running the stage
+    dvc("checkout", cwd=project)  # the cached outputs (data/split)...
+    assert not (project / "metrics" / "data.json").exists()  # ...not those with cache: false
+    run(["git", "checkout", "--", "metrics", "plots"], project)  # they are tracked by git
+    assert {name: (project / name).read_bytes() for name in outputs} == good
+    assert json.loads(dvc("status", "--json", cwd=project).stdout) == {}
+
+def test_an_edit_to_an_input_file_reruns_download(tmp_path):
+    root = git_copy(tmp_path, {"data.source": "files", "data.files.paths": ["inputs/*.jsonl"]})
+    rows = root / "inputs" / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"code": f"x = {i}", "docstring": f"set x to {i}"}) + "\n" for i in range(5)))
+    dvc("repro", "download", cwd=root)
+    assert json.loads(dvc("status", "--json", "download", cwd=root).stdout) == {}
+    with rows.open("a") as file:
+        file.write(json.dumps({"code": "y = 1", "docstring": "set y"}) + "\n")
+    assert set(json.loads(dvc("status", "--json", "download", cwd=root).stdout)) == {"download"}

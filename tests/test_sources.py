@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lib.common.cli import DataError
 from lib.common.config import DataConfig, ParamError, from_mapping
 from lib.prepare.pairs import Limits, make_pairs
 from lib.prepare.sources import COLUMNS, SourceError, files_dataset, hub_dataset, normalize, read_source
@@ -77,6 +78,28 @@ def test_hub_out_of_reach_fails_fast_naming_the_offline_source(monkeypatch):
     assert time.monotonic() - start < 5
 
 
+@pytest.mark.parametrize("pattern", ["a.json", "/data/a.json", "inputs", "inputs/../a.json", "../inputs/a.json"])
+def test_download_config_refuses_a_file_outside_the_folder_dvc_hashes(pattern):
+    params = repository_params(source="files", files={"paths": {"train": ["inputs/a.json", pattern]}, "columns": {}})
+    with pytest.raises(ParamError) as error:
+        download_config(from_mapping(params))
+    assert str(error.value) == (f"params.yaml: data.files.paths: {pattern} is not under inputs/, the folder DVC hashes "
+                                "for download; copy or link the file there and write inputs/...")
+
+
+def test_a_file_in_a_linked_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "rows.jsonl").write_text(json.dumps({"code": "x = 1", "docstring": "d"}) + "\n")
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "linked").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(SourceError, match="inputs/linked/rows.jsonl is in the linked folder inputs/linked, whose files "
+                                          "DVC does not hash"):
+        files_dataset(["inputs/*/*.jsonl"])
+    (tmp_path / "inputs" / "rows.jsonl").symlink_to(tmp_path / "elsewhere" / "rows.jsonl")  # a linked file is fine
+    assert len(files_dataset(["inputs/rows.jsonl"])) == 1
+
+
 def write_json(path, rows) -> str:
     """`rows` as one JSON array, as CoNaLa ships its files; returns the path as a string."""
     path.write_text(json.dumps(rows))
@@ -112,6 +135,40 @@ def test_download_config_checks_the_files_of_each_split(paths, message):
 
 
 def test_download_config_accepts_a_list_or_the_files_of_each_split():
-    for paths, typed in ((["a.json"], ("a.json",)), ({"train": ["a.json"], "test": ["b.json"]},
-                                                     {"train": ("a.json",), "test": ("b.json",)})):
-        assert data_config(source="files", files={"paths": paths, "columns": {}}).files.paths == typed
+    for paths, typed in ((["inputs/a.json"], ("inputs/a.json",)),
+                         ({"train": ["inputs/*.json"], "test": ["inputs/test/../b.json"]},
+                          {"train": ("inputs/*.json",), "test": ("inputs/test/../b.json",)})):
+        assert download_config(from_mapping(repository_params(source="files", files={"paths": paths, "columns": {}}))
+                               ).files.paths == typed
+
+
+GOOD_ROW = {"code": "x = 1", "docstring": "set x"}
+GOOD_FILES = {".json": json.dumps([GOOD_ROW]), ".jsonl": json.dumps(GOOD_ROW) + "\n"}
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.json", "[]", "empty.json has no rows"),
+    ("zero.jsonl", "", "zero.jsonl is empty (0 bytes)"),
+    ("blank.jsonl", "\n\n", "blank.jsonl has no rows"),
+    ("object.json", '{"code": "x"}', "object.json must hold a JSON array of rows"),
+    ("strings.json", '[{"code": "x", "docstring": "d"}, "x = 1"]', 'strings.json, row 2: not a JSON object: "x = 1"'),
+])
+def test_an_empty_or_malformed_file_is_one_line_naming_it(tmp_path, name, content, message):
+    bad = tmp_path / name
+    bad.write_text(content)
+    good = tmp_path / f"good{bad.suffix}"  # beside a good file of the same kind
+    good.write_text(GOOD_FILES[bad.suffix])
+    with pytest.raises(DataError) as error:
+        files_dataset([str(good), str(bad)])
+    assert str(error.value) == str(tmp_path / message)
+
+
+def test_one_malformed_line_among_many_is_named(tmp_path, capfd):
+    rows = [json.dumps({"code": f"x = {i}", "docstring": f"set x to {i}"}) for i in range(1500)]
+    rows[699] = rows[699][:-1]  # line 700 lost its closing brace
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError) as error:
+        files_dataset([str(path)])
+    assert str(error.value) == f"{path}, line 700: not valid JSON (Expecting ',' delimiter, column 48)"
+    assert "row 699" not in capfd.readouterr().err  # datasets' own log line, counting from 0, is silenced

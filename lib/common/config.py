@@ -203,6 +203,12 @@ class VisualizeConfig:
     probe_targets: tuple[str, ...]
     seed: int
 
+    def __post_init__(self):
+        for name in ("probes", "probe_targets"):
+            for index, text in enumerate(getattr(self, name)):
+                if not text.strip():
+                    raise ParamError(f"params.yaml: visualize.{name}[{index}] must be a non-empty string, got {text!r}")
+
 
 @dataclass(frozen=True)
 class Config:

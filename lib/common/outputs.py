@@ -9,13 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# Every staging folder or file is named with this prefix beside its output; .gitignore ignores the prefix, so even a
+# run killed outright (SIGKILL, where no `finally` runs) leaves nothing git would pick up in metrics/ or plots/.
+STAGING_PREFIX = ".staging-"
+
 
 @contextmanager
 def atomic_dir(path: Path) -> Iterator[Path]:
-    """A fresh temporary folder beside `path` that replaces `path` only if the block succeeds."""
+    """A fresh temporary folder beside `path` that replaces `path` only if the block succeeds; removed on any
+    exit Python sees (an error, Ctrl-C, and SIGTERM under `run_stage`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{path.name}.", dir=path.parent))
     try:
         yield staging
         if path.exists():
@@ -26,11 +31,15 @@ def atomic_dir(path: Path) -> Iterator[Path]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
+    """Write `text` to a staging file beside `path`, then move it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.tmp")
-    staging.write_text(text)
-    os.replace(staging, path)
+    staging = path.with_name(f"{STAGING_PREFIX}{path.name}.tmp")
+    try:
+        staging.write_text(text)
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def write_json_atomic(path: Path, data) -> None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import glob
+import json
+import os
 import socket
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -11,9 +13,10 @@ from urllib.parse import urlparse
 import datasets
 from tqdm import tqdm
 
-from lib.common.cli import StageError
+from lib.common.cli import DataError, StageError
 from lib.common.config import DATA_SOURCES, DataConfig
 from lib.prepare.extract import mine_tree, package_tree, stdlib_tree
+from lib.prepare.json_rows import read_json_rows
 from lib.prepare.parallel import ordered_map
 
 COLUMNS = ("repo", "path", "func_name", "code", "docstring", "partition", "url")
@@ -21,6 +24,10 @@ REQUIRED = ("code", "docstring")
 PARTITION_ALIASES = {"validation": "valid", "dev": "valid"}
 # The keys of `data.files.paths` given per split; a split without files is carved from train (lib/prepare/split.py).
 FILE_SPLITS = ("train", "valid", "test")
+# Where the files of `data.files.paths` must be: dvc.yaml lists this folder in download's deps, so DVC hashes every
+# file in it and an edit reruns download. (DVC cannot make the list of paths itself a dep: its templating refuses a
+# list in `deps`.)
+INPUT_FOLDER = Path("inputs")
 _FILE_FORMATS = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 
 
@@ -58,15 +65,64 @@ def hub_dataset(name: str, revision: str, timeout_s: float) -> datasets.DatasetD
     return datasets.load_dataset(name, revision=revision)
 
 
+def in_input_folder(pattern: str) -> bool:
+    """Whether `pattern` names files under INPUT_FOLDER, relative to the repository root (`..` resolved)."""
+    parts = Path(os.path.normpath(pattern)).parts
+    return not os.path.isabs(pattern) and len(parts) > 1 and parts[0] == INPUT_FOLDER.name
+
+
+def linked_input_folder(path: str) -> Path | None:
+    """The folder of `path`, INPUT_FOLDER or one below it, that is a symbolic link: DVC hashes a linked file's content
+    but not what a linked folder holds, so an edit there would go unseen."""
+    return next((folder for folder in Path(path).parents
+                 if folder.is_symlink() and INPUT_FOLDER in (folder, *folder.parents)), None)
+
+
 def files_dataset(patterns: list[str]) -> datasets.Dataset:
-    """Local JSON / JSON Lines / parquet files, one table."""
+    """Local JSON / JSON Lines / parquet files, one table; DataError naming the file (and row) that is empty or
+    keeps datasets from loading them."""
     paths = sorted({path for pattern in patterns for path in glob.glob(pattern)})
     if not paths:
         raise SourceError(f"data.files.paths: no file matches {patterns}")
+    linked = [(path, folder) for path in paths if (folder := linked_input_folder(path))]
+    if linked:
+        path, folder = linked[0]
+        raise SourceError(f"data.files.paths: {path} is in the linked folder {folder}, whose files DVC does not hash; "
+                          "link or copy the files themselves")
     formats = {_FILE_FORMATS.get(Path(path).suffix) for path in paths}
     if None in formats or len(formats) > 1:
         raise SourceError(f"data.files.paths: expected files of one kind among {sorted(_FILE_FORMATS)}, got {paths}")
-    return datasets.load_dataset(formats.pop(), data_files=paths, split="train")
+    empty = [path for path in paths if os.path.getsize(path) == 0]
+    if empty:  # datasets reads a 0-byte JSON Lines file as no rows, without a word
+        raise DataError(f"{empty[0]} is empty (0 bytes)")
+    file_format = formats.pop()
+    try:
+        return load_quietly(file_format, paths)
+    except Exception as error:  # datasets' errors name neither the file nor the row, and come as long tracebacks
+        if file_format == "json":
+            check_json_rows(paths)
+        reason = str(error.__cause__ or error).partition("\n")[0]
+        raise DataError(f"data.files.paths: cannot load {paths}: {reason}") from None
+
+
+def load_quietly(file_format: str, paths: list[str]) -> datasets.Dataset:
+    """datasets' table of `paths`, without its error log: that counts rows from 0 and would contradict the line
+    files_dataset names."""
+    verbosity = datasets.logging.get_verbosity()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+    try:
+        return datasets.load_dataset(file_format, data_files=paths, split="train")
+    finally:
+        datasets.logging.set_verbosity(verbosity)
+
+
+def check_json_rows(paths: list[str]) -> None:
+    """DataError naming the first file and row of `paths` that does not parse or is not a JSON object, or the
+    first file without rows; nothing when every row is an object."""
+    for path in paths:
+        for number, row in enumerate(read_json_rows(path), start=1):
+            if not isinstance(row, dict):
+                raise DataError(f"{path}, row {number}: not a JSON object: {json.dumps(row)[:60]}")
 
 
 def files_rows(paths: list[str] | Mapping[str, list[str]], columns: Mapping, skipped: Counter) -> Iterator[dict]:

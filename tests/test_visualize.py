@@ -1,0 +1,32 @@
+"""The visualize stage's params: a bad probe stops the stage with one line naming the entry."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lib.common.config import ParamError, from_mapping
+from stages.visualize import read_config
+
+PARAMS = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
+
+
+def with_visualize(**changes) -> dict:
+    return {**PARAMS, "visualize": {**PARAMS["visualize"], **changes}}
+
+
+def test_the_probes_of_params_yaml_are_read():
+    config = read_config(from_mapping(PARAMS))
+    assert config["probes"] == PARAMS["visualize"]["probes"]
+    assert config["probe_targets"] == PARAMS["visualize"]["probe_targets"]
+
+
+@pytest.mark.parametrize("key, values, message", [
+    ("probes", ["open a file", 5], "params.yaml: visualize.probes[1] must be str, got 5"),
+    ("probes", [None], "params.yaml: visualize.probes[0] must be str, got None"),
+    ("probes", ["  "], "params.yaml: visualize.probes[0] must be a non-empty string, got '  '"),
+    ("probe_targets", ["max", [">"]], "params.yaml: visualize.probe_targets[1] must be str, got ['>']"),
+])
+def test_a_probe_that_is_not_text_names_its_entry(key, values, message):
+    with pytest.raises(ParamError) as error:
+        read_config(from_mapping(with_visualize(**{key: values})))
+    assert str(error.value) == message
