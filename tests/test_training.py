@@ -23,7 +23,8 @@ PARAMS = {
     **REPOSITORY_PARAMS,
     "train": {"emb_dim": 16, "hidden_dim": 32, "batch_size": 4, "max_epochs": 3, "patience": 2, "lr": 0.01,
               "lr_decay": 0.5, "dropout": 0.0, "clip_grad": 1.0, "teacher_forcing": 1.0, "seed": 7, "device": "cpu",
-              "num_threads": 1, "bucketing": True, "adaptive_cutoffs": []},
+              "num_threads": 1, "bucketing": True, "adaptive_cutoffs": [],
+              "save_optimizer_state": False},
     "rnn": {"num_layers": 1}, "lstm": {"num_layers": 1}, "attn": {"attention_dim": 16}, "copy": {"attention_dim": 16},
 }
 SRC_WORDS = [f"w{i}" for i in range(10)]
@@ -152,6 +153,19 @@ def test_run_writes_checkpoint_metrics_plot_and_timings(tmp_path):
     assert checkpoint.kind == "attn" and checkpoint.epoch == written["best_epoch"]
     assert checkpoint.train_state["history"][0]["train_loss"] == plot["train_loss"][0]
     assert sorted(p.name for p in tmp_path.rglob(".*")) == []  # no temporary files left
+
+
+def test_adam_state_is_saved_only_when_asked(tmp_path):
+    split = write_split(tmp_path)
+    sizes = {}
+    for keep in (False, True):
+        out = tmp_path / str(keep)
+        run(read_config(tiny_config(max_epochs=1, save_optimizer_state=keep), "attn"), split, out / "models",
+            out / "metrics", out / "plots", progress=False)
+        checkpoint = load_checkpoint(out / "models" / "attn.pt")
+        assert (checkpoint.optimizer_state is not None) == keep
+        sizes[keep] = (out / "models" / "attn.pt").stat().st_size
+    assert sizes[False] < sizes[True]
 
 
 def test_the_same_weights_give_byte_identical_checkpoints_and_metrics(tmp_path):

@@ -140,6 +140,8 @@ class TrainConfig:
     num_threads: int = checked(minimum=0)  # 0: torch's default
     bucketing: bool
     adaptive_cutoffs: tuple[int, ...]  # [] = full softmax
+    # Adam's moments in the checkpoint: twice the weights' size, needed only to resume training.
+    save_optimizer_state: bool
 
     def __post_init__(self):
         cutoffs = self.adaptive_cutoffs

@@ -175,7 +175,8 @@ def train_model(run: ModelRun, src_vocab: Vocabulary, tgt_vocab: Vocabulary, tra
         if improved:
             bad_epochs = 0
             best = {"epoch": epoch, "train_loss": train_loss, "valid_loss": valid_loss,
-                    "model": copy.deepcopy(model.state_dict()), "optimizer": copy.deepcopy(optimizer.state_dict())}
+                    "model": copy.deepcopy(model.state_dict()),
+                    "optimizer": copy.deepcopy(optimizer.state_dict()) if config.save_optimizer_state else None}
         else:
             bad_epochs += 1
             if bad_epochs >= config.patience:
