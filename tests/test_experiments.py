@@ -218,3 +218,17 @@ def test_the_command_reads_real_exp_show_rows(tmp_path):
     seeds = json.loads((tmp_path / SEEDS_FILE).read_text())
     assert seeds["seeds"] == [42] and seeds["systems"]["copy"]["bleu"] == {"42": 15.8}
     assert (tmp_path / CURVE_FILE).read_text().splitlines()[1].startswith("8000,12.0,11.0,13.0,")
+
+
+def test_dvc_yaml_declares_the_committed_study_files():
+    """Both files are deps of visualize, so both are always committed: DVC stops a stage whose dep does not exist
+    (dvc/dependency/base.py DependencyDoesNotExistError)."""
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())
+    assert {str(SEEDS_FILE), str(CURVE_FILE)} <= set(dvc["stages"]["visualize"]["deps"])
+    assert str(SEEDS_FILE) in dvc["metrics"]
+    curve = next(plot["learning_curve"] for plot in dvc["plots"]
+                 if isinstance(plot, dict) and "learning_curve" in plot)
+    assert curve["x"] == "train_pairs" and curve["y"] == {str(CURVE_FILE): [f"{s}_bleu" for s in SYSTEMS]}
+    tracked = subprocess.run(["git", "ls-files", str(SEEDS_FILE), str(CURVE_FILE)], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert tracked == [str(SEEDS_FILE), str(CURVE_FILE)]
