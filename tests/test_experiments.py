@@ -232,3 +232,14 @@ def test_dvc_yaml_declares_the_committed_study_files():
     tracked = subprocess.run(["git", "ls-files", str(SEEDS_FILE), str(CURVE_FILE)], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout.split()
     assert tracked == [str(SEEDS_FILE), str(CURVE_FILE)]
+
+
+def test_visualize_draws_the_learning_curve_only_from_two_sizes(tmp_path):
+    from lib.study.context import study_figures
+    assert study_figures(read_study(tmp_path), tmp_path) == {}  # no files: the empty study
+    seeds, curve = study_from_rows([workspace()], PARAMS)
+    assert study_figures({"seeds": seeds, "curve": curve}, tmp_path) == {}
+    seeds, curve = study_from_rows(study_rows(), PARAMS)
+    drawn = study_figures({"seeds": seeds, "curve": curve}, tmp_path)
+    assert drawn == {"learning_curve": str(tmp_path / "learning_curve.png")}
+    assert Path(drawn["learning_curve"]).stat().st_size > 1000
