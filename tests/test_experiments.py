@@ -125,7 +125,7 @@ def test_params_are_read_under_the_name_dvc_gives_them():
 # --- refusals ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("rows, message", [
-    ([workspace(), row("beam", decode__beam_size=1)], "beam changes decode.beam_size: the study changes only"),
+    ([workspace(), row("beam", decode__beam_size=1)], "beam changes decode.beam_size: the study.s runs change only train.seed or only split.n_train"),
     ([workspace(), row("both", seed=43, n_train=1000)], "both changes split.n_train, train.seed"),
     ([workspace(), row("seed-43", seed=43), row("again", seed=43, bleu=shifted(attn=0.1))],
      "seed-43 and again are the same point of the study (43) with different results"),

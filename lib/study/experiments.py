@@ -58,8 +58,9 @@ ORDERINGS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), ("copy", "attn"
              *((m, BASELINE) for m in MODEL_KINDS))
 FINISHED, UNFINISHED = (None, "Success"), ("Queued", "Running", "Failed")
 EXPERIMENT_TYPES = ("branch_commit", "branch_base")
-INTERVAL = ("ci_low", "ci_high")  # curve columns <system>_ci_low / _ci_high, from bleu_ci_low / bleu_ci_high
-CURVE_COLUMNS = ["train_pairs", *(f"{s}_{key}" for s in SYSTEMS for key in ("bleu", *INTERVAL))]
+# Curve column <system>_<suffix> -> its key in metrics/eval/<system>.json.
+CURVE_METRICS = {"bleu": "bleu", "ci_low": "bleu_ci_low", "ci_high": "bleu_ci_high"}
+CURVE_COLUMNS = ["train_pairs", *(f"{s}_{suffix}" for s in SYSTEMS for suffix in CURVE_METRICS)]
 SEEDS_KEYS = ("baseline_seed", "n_train", "train_pairs", "seeds", "systems", "orderings")
 EMPTY_SEEDS = {"baseline_seed": None, "n_train": None, "train_pairs": None, "seeds": [], "systems": {},
                "orderings": {}}
@@ -69,7 +70,7 @@ EMPTY_SEEDS = {"baseline_seed": None, "n_train": None, "train_pairs": None, "see
 
 def run_name(row: Mapping) -> str:
     """An experiment's name, or its rev ("workspace")."""
-    return row.get("Experiment") or str(row.get("rev"))
+    return row["Experiment"] or str(row["rev"])
 
 
 def cell(row: Mapping, file: str, key: str):
@@ -113,17 +114,16 @@ def param_names(params: Mapping, prefix: str = "") -> list[str]:
 def finished_runs(rows: Sequence[Mapping]) -> tuple[Mapping, list[Mapping]]:
     """(the workspace row, the finished experiment rows); commits are left out (the workspace holds the
     current results) and so are queued, running and failed experiments."""
-    workspaces = [row for row in rows if row.get("typ") == "baseline" and row.get("rev") == "workspace"]
+    workspaces = [row for row in rows if row["typ"] == "baseline" and row["rev"] == "workspace"]
     if len(workspaces) != 1:
         raise StageError(f"dvc exp show gave {len(workspaces)} workspace rows, expected 1")
     experiments = []
     for row in rows:
-        if row.get("typ") == "baseline":
+        if row["typ"] == "baseline":
             continue
-        if row.get("typ") not in EXPERIMENT_TYPES or row.get("State") not in FINISHED + UNFINISHED:
-            raise StageError(f"{run_name(row)}: unknown experiment row (typ {row.get('typ')!r}, state "
-                             f"{row.get('State')!r})")
-        if row.get("State") in FINISHED:
+        if row["typ"] not in EXPERIMENT_TYPES or row["State"] not in FINISHED + UNFINISHED:
+            raise StageError(f"{run_name(row)}: unknown experiment row (typ {row['typ']!r}, state {row['State']!r})")
+        if row["State"] in FINISHED:
             experiments.append(row)
     return workspaces[0], experiments
 
@@ -136,8 +136,8 @@ def classify(rows: Sequence[Mapping], params: Sequence[str]) -> tuple[list[Mappi
     for row in experiments:
         changed = {p for p in params if cell(row, PARAMS_FILE, p) != cell(workspace, PARAMS_FILE, p)}
         if changed - {SEED, SIZE} or changed == {SEED, SIZE}:
-            raise StageError(f"{run_name(row)} changes {', '.join(sorted(changed))}: the study changes only "
-                             f"{SEED} or only {SIZE}; remove the experiment or leave it out with --rev")
+            raise StageError(f"{run_name(row)} changes {', '.join(sorted(changed))}: the study's runs change only "
+                             f"{SEED} or only {SIZE} (dvc exp remove it to gather the study)")
         if SIZE not in changed:
             seed_runs.append(row)
         if SEED not in changed:
@@ -187,7 +187,7 @@ def seed_summary(runs: Sequence[Mapping], baseline_seed: int) -> dict:
 def curve_row(run: Mapping) -> list:
     """One learning-curve row (CURVE_COLUMNS) of a size run."""
     return [whole(run, DATA_FILE, TRAIN_PAIRS),
-            *(bleu(run, s, key) for s in SYSTEMS for key in ("bleu", "bleu_ci_low", "bleu_ci_high"))]
+            *(bleu(run, s, key) for s in SYSTEMS for key in CURVE_METRICS.values())]
 
 
 def learning_curve(runs: Sequence[Mapping]) -> pd.DataFrame:
