@@ -11,6 +11,7 @@ from lib.study.plotting import (
     length_systems,
     plot_alignment_rates,
     plot_error_taxonomy,
+    plot_learning_curve,
     plot_length_buckets,
     plot_loss_curves,
 )
@@ -55,6 +56,25 @@ def test_length_buckets(tmp_path):
     assert length_systems(length_table()) == ["rnn", "lstm", "attn", "retrieval"]
     path = tmp_path / "length.png"
     assert_png(path, plot_length_buckets(length_table(), path))
+
+
+def learning_curve():
+    """plots/learning_curve.csv's layout (lib/study/experiments.py), rows out of order."""
+    table = pd.DataFrame({"train_pairs": [4000, 1000, 14787, 2000]})
+    for k, system in enumerate(("rnn", "lstm", "attn", "copy", "retrieval")):
+        table[f"{system}_bleu"] = [10.0 + k, 5.0 + k, 14.0 + k, 7.0 + k]
+        table[f"{system}_ci_low"], table[f"{system}_ci_high"] = table[f"{system}_bleu"] - 1, table[f"{system}_bleu"] + 1
+    return table
+
+
+def test_learning_curve_from_frame_and_csv(tmp_path):
+    path = tmp_path / "curve.png"
+    assert_png(path, plot_learning_curve(learning_curve(), path))
+    csv = tmp_path / "learning_curve.csv"
+    learning_curve().to_csv(csv, index=False)
+    assert plot_learning_curve(csv, tmp_path / "from_csv.png").read_bytes() == path.read_bytes()
+    narrow = learning_curve().assign(attn_ci_low=lambda t: t["attn_bleu"], attn_ci_high=lambda t: t["attn_bleu"])
+    assert plot_learning_curve(narrow, tmp_path / "narrow.png").read_bytes() != path.read_bytes()  # bands drawn
 
 
 def evaluation():

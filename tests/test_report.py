@@ -18,8 +18,11 @@ from lib.study.report import (
     tables,
     write_report,
 )
+from lib.study.experiments import study_from_rows
+from lib.study.plotting import plot_learning_curve
 from lib.study.report.numbers import fmt_number, p_clause
 from lib.study.report.pdf import markdown_to_html, new_pdf, to_pdf
+from lib.study.report.study import curve_in_use, holds_in_every_seed, seeds_in_use, study_findings
 
 
 def system(bleu, parse, token_accuracy=0.5):
@@ -387,3 +390,133 @@ def test_copy_probe_heatmaps_name_the_copy_model_and_its_gate():
     from lib.study.report.attention import figure_title
     assert figure_title("copy probe: return the sum", "attn").startswith("Attention of copy, with its copy gate")
     assert figure_title("test, short docstring: x", "attn") == "Attention of attn, test, short docstring: x"
+
+
+# --- the seed and learning-curve study -----------------------------------------------------------
+
+# Test BLEU per training seed (42 is the fixture's evaluation, with copy added): copy > attn in 2 of 3 seeds,
+# attn > retrieval in 2 of 3, attn > lstm, lstm > rnn and retrieval > lstm in all 3.
+SEED_BLEU = {42: {"rnn": 10.0, "lstm": 12.0, "attn": 20.0, "copy": 22.0, "retrieval": 15.0},
+             43: {"rnn": 10.5, "lstm": 12.2, "attn": 21.0, "copy": 20.5, "retrieval": 15.0},
+             44: {"rnn": 9.8, "lstm": 11.5, "attn": 14.9, "copy": 21.0, "retrieval": 15.0}}
+# Test BLEU per training-set size at seed 42; retrieval's lead shrinks at every step over attn and copy only,
+# and only at 2,000 pairs is it within 2 BLEU (the intervals, ±1, overlap) for attn and copy.
+CURVE_BLEU = {1000: {"rnn": 5.0, "lstm": 6.0, "attn": 8.0, "copy": 9.0, "retrieval": 12.0},
+              2000: {"rnn": 7.0, "lstm": 8.0, "attn": 12.0, "copy": 13.0, "retrieval": 13.0},
+              4000: {"rnn": 9.0, "lstm": 11.0, "attn": 17.0, "copy": 18.0, "retrieval": 14.0},
+              8000: SEED_BLEU[42]}
+
+
+def exp_row(name, bleu, seed=42, n_train=8000):
+    """A finished run as dvc.api.exp_show gives it (the workspace when `name` is None); BLEU's interval ±1."""
+    row = {"Experiment": name, "rev": "abc1234" if name else "workspace",
+           "typ": "branch_commit" if name else "baseline", "State": None, "train.seed": float(seed),
+           "split.n_train": float(n_train), "rows.train": float(n_train)}
+    for s, v in bleu.items():
+        row |= {f"metrics/eval/{s}.json:bleu": v, f"metrics/eval/{s}.json:bleu_ci_low": v - 1,
+                f"metrics/eval/{s}.json:bleu_ci_high": v + 1}
+    return row
+
+
+def study_rows(seeds=(42, 43, 44), sizes=(1000, 2000, 4000, 8000)) -> list[dict]:
+    return ([exp_row(None, SEED_BLEU[42])] + [exp_row(f"seed-{s}", SEED_BLEU[s], seed=s) for s in seeds if s != 42]
+            + [exp_row(f"n-{n}", CURVE_BLEU[n], n_train=n) for n in sizes if n != 8000])
+
+
+@pytest.fixture
+def studied(context, tmp_path):
+    """The report's context with copy and the study of SEED_BLEU and CURVE_BLEU, as lib.study.experiments makes it."""
+    context["eval"]["copy"] = system(22.0, 0.9)
+    context["eval"]["bootstrap"]["copy_vs_attn"] = pair(22.0, 20.0, 0.5, 3.5, 0.01)
+    seeds, curve = study_from_rows(study_rows(), ["train.seed", "split.n_train"])
+    context["study"] = {"seeds": seeds, "curve": curve}
+    context["figures"]["learning_curve"] = plot_learning_curve(curve, tmp_path / "figures" / "learning_curve.png")
+    return context
+
+
+def finding(findings, claim):
+    return next(f for f in findings if f.claim == claim)
+
+
+def test_study_findings_are_data_with_their_numbers_and_rule(studied):
+    findings = study_findings(studied)
+    assert [f.claim for f in findings if f.kind == "ordering"] == [
+        "attn > lstm", "lstm > rnn", "attn > rnn", "copy > attn", "retrieval > rnn", "retrieval > lstm",
+        "attn > retrieval", "copy > retrieval"]
+    copy = finding(findings, "copy > attn")
+    assert not copy.passed and copy.rule == "BLEU(a) > BLEU(b) in every training seed"
+    assert copy.numbers == {"better": "copy", "worse": "attn", "holds_in": 2, "reverse_holds_in": 1, "seeds": 3,
+                            "mean_better": 21.167, "mean_worse": 18.633}
+    assert finding(findings, "attn > lstm").passed and finding(findings, "retrieval > lstm").passed
+    assert not finding(findings, "attn > retrieval").passed
+    attn = finding(findings, "attn approaches retrieval")
+    assert attn.passed and attn.numbers["gap"] == [4.0, 1.0, -3.0, -5.0]
+    assert attn.numbers["train_pairs"] == [1000, 2000, 4000, 8000]
+    assert not finding(findings, "rnn approaches retrieval").passed  # 7, 6, 5, 5: not at every step
+    assert finding(findings, "copy reaches retrieval").numbers["reached_at"] == [2000]
+    rnn = finding(findings, "rnn reaches retrieval")
+    assert not rnn.passed and rnn.numbers["reached_at"] == []
+
+
+def test_an_order_is_claimed_only_where_it_holds_in_every_seed(studied):
+    text = "\n".join(conclusions(studied))
+    assert "Significant in this run's bootstrap but not in every training seed, so not claimed: copy over attn " \
+           "(+2.00 BLEU; copy above in 2 of 3 seeds)." in text
+    assert "attn over retrieval (+5.00 BLEU; attn above in 2 of 3 seeds)" in text
+    assert "copy over attn (+2.00 BLEU, 95% CI" not in text and "attn beats the retrieval baseline" not in text
+    assert "attn over lstm (+8.00 BLEU, 95% CI [+5.00, +11.00]" in text  # holds in every seed: claimed
+    assert "The retrieval baseline is significantly better in BLEU than lstm" in text
+    assert "In every training seed, BLEU puts attn above lstm (mean 18.63 vs 11.90), lstm above rnn" in text
+    assert "BLEU changes order between training seeds for copy and attn (copy above in 2 of 3) and attn and " \
+           "retrieval (attn above in 2 of 3), so no order is claimed there." in text
+    summary = abstract(studied)
+    assert "An order between two systems is claimed only where it holds in every one of the 3 training seeds " \
+           "(42, 43 and 44)." in summary
+    assert "the step between copy and attn does not hold in every training seed" in summary
+
+
+def test_the_learning_curve_says_whether_and_where_models_approach_retrieval(studied):
+    text = "\n".join(conclusions(studied))
+    assert "From 1,000 to 8,000 training pairs, retrieval's BLEU lead over attn goes +4.00 → +1.00 → −3.00 → " \
+           "−5.00: it shrinks at every step; their 95% intervals overlap at 2,000 pairs." in text
+    assert "retrieval's BLEU lead over rnn goes +7.00 → +6.00 → +5.00 → +5.00, not shrinking at every step; " \
+           "their 95% intervals overlap at no size." in text
+    assert "retrieval's BLEU lead moves rnn +7.00 → +5.00, lstm +6.00 → +3.00, attn +4.00 → −5.00, copy +3.00 → " \
+           "−7.00; it shrinks at every step for attn and copy, and the 95% intervals of model and retrieval overlap " \
+           "for attn at 2,000 pairs and copy at 2,000 pairs." in abstract(studied)
+
+
+def test_report_shows_the_curve_beside_the_bleu_table_and_the_seed_tables(tmp_path, studied):
+    text = markdown_of(tmp_path, studied)
+    results_part = text[text.index("## Results"):text.index("## Error analysis")]
+    main, curve = results_part.index("*Table"), results_part.index("figures/learning_curve.png")
+    assert main < curve < results_part.index("Paired bootstrap")
+    assert ["system", "mean ± sd", "min – max", "seed 42", "seed 43", "seed 44"] in table_headers(text)
+    assert "| attn | 18.63 ± 3.27 | 14.90 – 21.00 | 20.00 | 21.00 | 14.90 |" in text
+    assert "| copy \\> attn | 2 of 3 | no |" in text and "| attn \\> lstm | 3 of 3 | yes |" in text
+    assert "excludes 0 and its order holds in every training seed." in text
+    assert len(set(prose_sentences(text))) == len(prose_sentences(text))
+
+
+def test_without_other_seeds_the_report_says_it_rests_on_one_run(tmp_path, context):
+    text = markdown_of(tmp_path, context)
+    assert "Every conclusion rests on one training run per model." in abstract(context)
+    assert "excludes 0, from one training run per model." in text
+    assert "seed 43" not in text and "learning\\_curve" not in text and "learning_curve" not in text
+    assert study_findings(context) == [] and holds_in_every_seed([], "attn", "lstm") is None
+
+
+def test_a_study_of_other_results_is_not_used(tmp_path, studied):
+    studied["eval"]["attn"]["bleu"] = 20.5  # the study's seed-42 attn scored 20.00
+    text = markdown_of(tmp_path, studied)
+    assert "Every conclusion rests on one training run per model (metrics/study/ and plots/learning\\_curve.csv " \
+           "hold other results than these)." in text
+    assert study_findings(studied) == [] and "learning_curve.png" not in text and "seed 43" not in text
+
+
+def test_a_curve_without_other_seeds_is_used_alone(studied):
+    seeds, curve = study_from_rows(study_rows(seeds=(42,)), ["train.seed", "split.n_train"])
+    studied["study"] = {"seeds": seeds, "curve": curve}
+    assert seeds_in_use(studied) is None and curve_in_use(studied) is not None
+    assert {f.kind for f in study_findings(studied)} == {"approach", "reach"}
+    assert "copy over attn (+2.00 BLEU, 95% CI" in "\n".join(conclusions(studied))  # one run: the bootstrap alone

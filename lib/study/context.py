@@ -12,6 +12,7 @@ import pandas as pd
 from lib.evaluation.scoring import SYSTEMS
 from lib.models.seq2seq import MODEL_KINDS
 from lib.study import interpretation, plotting
+from lib.study.experiments import read_study
 
 
 @dataclass
@@ -25,6 +26,7 @@ class StudyOutputs:
     length: pd.DataFrame  # plots/length.csv
     predictions: dict[str, pd.DataFrame]  # data/eval/predictions_<system>.parquet
     examples: dict  # data/eval/examples.json
+    study: dict  # metrics/study/seeds.json and plots/learning_curve.csv (lib.study.experiments.read_study)
 
     @classmethod
     def load(cls, root: Path = Path(".")) -> StudyOutputs:
@@ -38,6 +40,7 @@ class StudyOutputs:
             length=pd.read_csv(root / "plots/length.csv"),
             predictions={s: pd.read_parquet(root / f"data/eval/predictions_{s}.parquet") for s in SYSTEMS},
             examples=read("data/eval/examples.json"),
+            study=read_study(root),
         )
 
 
@@ -86,6 +89,13 @@ def attention_figures(predictions: pd.DataFrame, probes: Sequence[Probe], rule: 
     return figures, strongest
 
 
+def study_figures(study: Mapping, folder: Path) -> dict:
+    """{"learning_curve": path} when the study's curve has two training-set sizes or more (one is no curve)."""
+    if len(study["curve"]) < 2:
+        return {}
+    return {"learning_curve": str(plotting.plot_learning_curve(study["curve"], folder / "learning_curve.png"))}
+
+
 def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mapping, figure_folder: Path) -> dict:
     """Draw every figure into `figure_folder` and return the context of lib.study.report.write_report."""
     attn = outputs.predictions["attn"]
@@ -103,7 +113,7 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mappin
         "errors": str(plotting.plot_error_taxonomy(outputs.evaluation, figure_folder / "errors.png")),
         "alignment": str(plotting.plot_alignment_rates(alignment, figure_folder / "alignment.png")),
         "attention": attention,
-    }
+    } | study_figures(outputs.study, figure_folder)
     return {
         "data": outputs.data,
         "config": config["shared"],
@@ -111,6 +121,7 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mappin
         "eval": outputs.evaluation,
         "figures": figures,
         "examples": outputs.examples,
+        "study": outputs.study,
         "interpretation": {"alignment": alignment, "probes": probe_results, "copy_probes": single["copy"],
                            "strongest": strongest,
                            "rule": config["heatmap_rule"]},

@@ -70,7 +70,8 @@ def plot_loss_curves(curves: Mapping[str, pd.DataFrame | str | Path], path) -> P
 
 
 def length_systems(length: pd.DataFrame) -> list[str]:
-    """Systems present in a length table: the prefixes of its `<system>_bleu` columns, known ones first."""
+    """Systems present in a length or learning-curve table: the prefixes of its `<system>_bleu` columns, known
+    ones first."""
     found = [c[: -len("_bleu")] for c in length.columns if c.endswith("_bleu")]
     return in_system_order(found)
 
@@ -98,6 +99,31 @@ def plot_length_buckets(length: pd.DataFrame | str | Path, path) -> Path:
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_learning_curve(curve: pd.DataFrame | str | Path, path) -> Path:
+    """Test BLEU against training pairs, one line per system with its 95% bootstrap interval as a band.
+
+    `curve`: DataFrame (or CSV path, `plots/learning_curve.csv`) with `train_pairs` and `<system>_bleu`,
+    `<system>_ci_low`, `<system>_ci_high` per system (lib/study/experiments.py)."""
+    table = _table(curve).sort_values("train_pairs")
+    x = table["train_pairs"]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, system in enumerate(length_systems(table)):
+        color = _color(system, i)
+        # The baseline dashed, as in the length figure.
+        ax.plot(x, table[f"{system}_bleu"], marker="o", color=color, label=system,
+                linestyle="--" if system == "retrieval" else "-")
+        ax.fill_between(x, table[f"{system}_ci_low"], table[f"{system}_ci_high"], color=color, alpha=0.15)
+    ax.set_xscale("log")  # the sizes double
+    ax.set_xticks(x, [f"{n:,}" for n in x])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.set_xlabel("training pairs")
+    ax.set_ylabel("BLEU")
+    ax.set_title("Test BLEU by training-set size (95% bootstrap intervals)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     return _save(fig, path)
 
 

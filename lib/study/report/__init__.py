@@ -6,6 +6,7 @@ Modules, one concern each:
   document     the blocks a section is made of (paragraph, list, table, code, figure)
   tables       every table, built only from the rows and columns that have data
   attention    the attention section: heatmaps, alignment, the probe told once
+  study        the seed and learning-curve study as findings: which orders hold in every seed, the curve
   conclusions  the abstract and the conclusions, generated from the numbers by fixed rules
   sections     the sections in reading order
   markdown     blocks -> Markdown
@@ -52,8 +53,10 @@ def write_report(context: Mapping, markdown_path, pdf_path) -> tuple[Path, Path]
                       {count, rate}}, without_constraint, novel (optional subset), any further metric},
                       bootstrap: {"a_vs_b": {bleu_a, bleu_b, diff or delta, ci_low, ci_high, p_value}},
                       bleu_signature, novel: {system: {...}} (optional, the subset stored top-level)}
-      figures         {"loss", "length", "errors", "alignment": path, "attention": [{"path", "caption"}]};
-                      linked relative to the Markdown file's folder
+      figures         {"loss", "length", "errors", "alignment", "learning_curve": path, "attention": [{"path",
+                      "caption"}]}; linked relative to the Markdown file's folder
+      study           {"seeds": metrics/study/seeds.json, "curve": plots/learning_curve.csv as a DataFrame}
+                      (lib.study.experiments.read_study); used where it describes these results, see study
       examples        {"errors": {system: {class: [example]}}, "best" / "worst": {system: [example]}},
                       example = {summary, reference_code, generated_code, bleu, error_class}; see example_records
       interpretation  {"alignment": dict, "probes": [dict], "strongest": [{"caption", "pairs"}], "rule": str,

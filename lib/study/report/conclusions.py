@@ -1,7 +1,8 @@
 """The abstract and the conclusions, generated from the numbers by fixed rules.
 
 Each rule states one finding, and only where the numbers support it: a BLEU difference is claimed only when
-its paired-bootstrap 95% interval excludes 0; the identifier alignment is called above chance only when its
+its paired-bootstrap 95% interval excludes 0 and, when other training seeds were run, the order holds in
+every seed (lib/study/report/study.py); the identifier alignment is called above chance only when its
 one-sided test gives p < ALPHA; everything else (rates, losses, times) is stated as measured, untested.
 """
 from __future__ import annotations
@@ -20,6 +21,14 @@ from lib.study.report.numbers import (
     humanize,
     is_number,
     p_clause,
+)
+from lib.study.report.study import (
+    Finding,
+    holds_in_every_seed,
+    of_other_results,
+    seeds_holding,
+    seeds_in_use,
+    study_findings,
 )
 from lib.study.report.tables import TOTAL_CLASS, type_edit_rate
 
@@ -60,10 +69,22 @@ def bleu_ranking(evaluation: Mapping) -> list[str]:
     return ["Ranked by test BLEU: " + ", ".join(f"{s} {fmt_bleu(bleu[s])}" for s in ranked) + "."]
 
 
-def model_differences(evaluation: Mapping) -> list[str]:
-    """Rule: between two models, 'significant' exactly when the 95% CI of the BLEU difference excludes 0."""
+def _withheld(comparisons: Sequence[results.Comparison], findings: Sequence[Finding]) -> list[str]:
+    """Rule: a significant difference whose order does not hold in every training seed is not claimed."""
+    if not comparisons:
+        return []
+    return ["Significant in this run's bootstrap but not in every training seed, so not claimed: "
+            + "; ".join(f"{c.a} over {c.b} ({fmt_signed(c.diff)} BLEU; {c.a} above in "
+                        f"{seeds_holding(findings, c.a, c.b)} seeds)" for c in comparisons) + "."]
+
+
+def model_differences(evaluation: Mapping, findings: Sequence[Finding] = ()) -> list[str]:
+    """Rule: between two models, 'significant' exactly when the 95% CI of the BLEU difference excludes 0; claimed
+    only when the order also holds in every training seed (`findings`, when a seed study is in use)."""
     pairs = [c for c in results.comparisons(evaluation) if BASELINE not in (c.a, c.b)]
-    significant = [(c.winner_first(), c.p_value if c.diff >= 0 else None) for c in pairs if c.sign]
+    found = [(c.winner_first(), c.p_value if c.diff >= 0 else None) for c in pairs if c.sign]
+    significant = [(c, p) for c, p in found if holds_in_every_seed(findings, c.a, c.b) is not False]
+    withheld = [c for c, _ in found if holds_in_every_seed(findings, c.a, c.b) is False]
     tied = [c.winner_first() for c in pairs if not c.sign]
     out = []
     if significant:
@@ -72,18 +93,22 @@ def model_differences(evaluation: Mapping) -> list[str]:
     if tied:
         out.append("No significant BLEU difference between "
                    + "; nor between ".join(f"{c.a} and {c.b} ({_evidence(c)}, which includes 0)" for c in tied) + ".")
-    return out
+    return out + _withheld(withheld, findings)
 
 
-def baseline_verdicts(evaluation: Mapping) -> list[str]:
-    """Rule: a model beats the baseline only when the interval of their difference lies above 0; without a
-    bootstrap pair the raw numbers are given as untested."""
+def baseline_verdicts(evaluation: Mapping, findings: Sequence[Finding] = ()) -> list[str]:
+    """Rule: a model beats the baseline only when the interval of their difference lies above 0, and loses to it
+    only when it lies below 0, each claimed only when that order holds in every training seed (`findings`);
+    without a bootstrap pair the raw numbers are given as untested."""
     if BASELINE not in results.systems(evaluation):
         return []
-    groups: dict[str, list] = {"better": [], "worse": [], "tied": [], "untested": [], "missing": []}
+    groups: dict[str, list] = {"better": [], "worse": [], "tied": [], "untested": [], "missing": [], "withheld": []}
     for model in results.models(evaluation):
         c, p = _oriented(evaluation, model, BASELINE)
-        if c is not None:
+        claimed = {1: (model, BASELINE), -1: (BASELINE, model)}.get(c.sign) if c is not None else None
+        if claimed and holds_in_every_seed(findings, *claimed) is False:
+            groups["withheld"].append(c.winner_first())
+        elif c is not None:
             groups[{1: "better", -1: "worse", 0: "tied"}[c.sign]].append((model, c, p))
         elif results.value(evaluation, model, "bleu") is None or results.value(evaluation, BASELINE, "bleu") is None:
             groups["missing"].append(model)
@@ -104,7 +129,7 @@ def baseline_verdicts(evaluation: Mapping) -> list[str]:
         out.append(f"{model} scores {side} the {BASELINE} baseline in BLEU ({fmt_bleu(m)} vs {fmt_bleu(r)}), "
                    f"untested: no bootstrap pair compares them.")
     out += [f"{m} cannot be compared with the {BASELINE} baseline: a BLEU is missing." for m in groups["missing"]]
-    return out
+    return out + _withheld(groups["withheld"], findings)
 
 
 # --- rates, constraint, errors, subsets ----------------------------------------------------------
@@ -278,10 +303,63 @@ def training_findings(train: Mapping) -> list[str]:
     return out
 
 
+# --- the seed and learning-curve study -----------------------------------------------------------
+
+def study_basis(context: Mapping) -> str:
+    """What the conclusions rest on: every training seed of the seed study, or one training run per model."""
+    seeds = seeds_in_use(context)
+    if seeds:
+        return (f"An order between two systems is claimed only where it holds in every one of the "
+                f"{len(seeds['seeds'])} training seeds ({join([str(s) for s in seeds['seeds']])}).")
+    other = " (metrics/study/ and plots/learning_curve.csv hold other results than these)" \
+        if of_other_results(context) else ""
+    return f"Every conclusion rests on one training run per model{other}."
+
+
+def seed_orderings(findings: Sequence[Finding]) -> list[str]:
+    """Rule: the orders that hold in every training seed, and the pairs whose order changes between seeds."""
+    orderings = [f for f in findings if f.kind == "ordering"]
+    held = [f.numbers for f in orderings if f.passed]
+    changed = [f.numbers for f in orderings if not f.passed]
+    out = []
+    if held:
+        out.append("In every training seed, BLEU puts " + join([
+            f"{n['better']} above {n['worse']} (mean {fmt_bleu(n['mean_better'])} vs {fmt_bleu(n['mean_worse'])})"
+            for n in held]) + ".")
+    if changed:
+        out.append("BLEU changes order between training seeds for " + join([
+            f"{n['better']} and {n['worse']} ({n['better']} above in {n['holds_in']} of {n['seeds']})"
+            for n in changed]) + ", so no order is claimed there.")
+    return out
+
+
+def _span(numbers: Mapping) -> str:
+    """'1,000 to 14,787 training pairs'."""
+    return f"{fmt_count(numbers['train_pairs'][0])} to {fmt_count(numbers['train_pairs'][-1])} training pairs"
+
+
+def curve_verdicts(findings: Sequence[Finding]) -> list[str]:
+    """Rule: per model, its BLEU gap to retrieval along the curve, whether it shrinks at every step, and the
+    sizes at which their 95% intervals overlap."""
+    reach = {f.numbers["model"]: f for f in findings if f.kind == "reach"}
+    out = []
+    for f in (f for f in findings if f.kind == "approach"):
+        model, numbers = f.numbers["model"], f.numbers
+        where = reach[model].numbers["reached_at"]
+        out.append(f"From {_span(numbers)}, {BASELINE}'s BLEU lead over {model} goes "
+                   + " → ".join(fmt_signed(g) for g in numbers["gap"])
+                   + (": it shrinks at every step" if f.passed else ", not shrinking at every step")
+                   + (f"; their 95% intervals overlap at {join([fmt_count(n) for n in where])} pairs." if where
+                      else "; their 95% intervals overlap at no size."))
+    return out
+
+
 RULES: tuple[Callable[[Mapping], list[str]], ...] = (
     lambda c: bleu_ranking(c.get("eval", {})),
-    lambda c: model_differences(c.get("eval", {})),
-    lambda c: baseline_verdicts(c.get("eval", {})),
+    lambda c: model_differences(c.get("eval", {}), study_findings(c)),
+    lambda c: baseline_verdicts(c.get("eval", {}), study_findings(c)),
+    lambda c: seed_orderings(study_findings(c)),
+    lambda c: curve_verdicts(study_findings(c)),
     lambda c: exactness(c.get("eval", {})),
     lambda c: rate_ranges(c.get("eval", {})),
     lambda c: constraint_effect(c.get("eval", {})),
@@ -320,38 +398,69 @@ def _setup(context: Mapping) -> str | None:
     return text + "."
 
 
-def _headline(evaluation: Mapping) -> str | None:
-    """The best system by BLEU and whether its lead is significant."""
+def _lead(evaluation: Mapping, findings: Sequence[Finding], a: str, b: str) -> str:
+    """How a's BLEU lead over b stands: 'significant', 'not significant', 'not in every seed' or 'untested'."""
+    c = results.find(evaluation, a, b)
+    if c is None:
+        return "untested"
+    if c.sign <= 0:
+        return "not significant"
+    return "not in every seed" if holds_in_every_seed(findings, a, b) is False else "significant"
+
+
+def _headline(evaluation: Mapping, findings: Sequence[Finding] = ()) -> str | None:
+    """The best system by BLEU and whether its lead is significant (and holds in every training seed)."""
     bleu = results.scored(evaluation, "bleu")
     model_bleu = {m: v for m, v in bleu.items() if m != BASELINE}
     if not model_bleu:
         return None
     top, best_model = max(bleu, key=bleu.get), max(model_bleu, key=model_bleu.get)
     if top == BASELINE:
-        c = results.find(evaluation, BASELINE, best_model)
-        lead = ("significantly" if c and c.sign > 0 else "though not significantly" if c else "untested,")
+        lead = {"significant": "significantly", "not significant": "though not significantly",
+                "not in every seed": "though not in every training seed", "untested": "untested,"}[
+            _lead(evaluation, findings, BASELINE, best_model)]
         return (f"The {BASELINE} baseline scores the highest BLEU ({fmt_bleu(bleu[top])}), {lead} above the best "
                 f"model, {best_model} ({fmt_bleu(bleu[best_model])}).")
     text = f"{top} scores the highest BLEU ({fmt_bleu(bleu[top])})"
     if BASELINE in bleu:
-        c = results.find(evaluation, top, BASELINE)
-        lead = "significantly above" if c and c.sign > 0 else "not significantly above" if c else "untested against"
+        lead = {"significant": "significantly above", "not significant": "not significantly above",
+                "not in every seed": "not in every training seed above", "untested": "untested against"}[
+            _lead(evaluation, findings, top, BASELINE)]
         text += f", {lead} the {BASELINE} baseline ({fmt_bleu(bleu[BASELINE])})"
     return text + "."
 
 
-def _model_order(evaluation: Mapping) -> str | None:
-    """The models in BLEU order, and which adjacent steps the bootstrap does not support."""
+def _model_order(evaluation: Mapping, findings: Sequence[Finding] = ()) -> str | None:
+    """The models in BLEU order, and which adjacent steps the bootstrap, or the training seeds, do not support."""
     bleu = {m: v for m, v in results.scored(evaluation, "bleu").items() if m != BASELINE}
     if len(bleu) < 2:
         return None
     ranked = sorted(bleu, key=lambda m: -bleu[m])
-    weak = [f"{a} and {b}" for a, b in zip(ranked, ranked[1:])
-            if (c := results.find(evaluation, a, b)) is None or c.sign <= 0]
+    steps = {(a, b): _lead(evaluation, findings, a, b) for a, b in zip(ranked, ranked[1:])}
+    unsupported = [f"{a} and {b}" for (a, b), lead in steps.items() if lead in ("untested", "not significant")]
+    unseeded = [f"{a} and {b}" for (a, b), lead in steps.items() if lead == "not in every seed"]
     order = " > ".join(f"{m} ({fmt_bleu(bleu[m])})" for m in ranked)
-    if not weak:
-        return f"Among the models, {order} in BLEU, and every step of that order is significant."
-    return f"Among the models, BLEU orders {order}; the bootstrap does not support the step between {join(weak)}."
+    if not unsupported and not unseeded:
+        seeds = ", and in every training seed" if any(f.kind == "ordering" for f in findings) else ""
+        return f"Among the models, {order} in BLEU, and every step of that order is significant{seeds}."
+    weak = ([f"the bootstrap does not support the step between {join(unsupported)}"] if unsupported else []) + \
+           ([f"the step between {join(unseeded)} does not hold in every training seed"] if unseeded else [])
+    return f"Among the models, BLEU orders {order}; " + "; ".join(weak) + "."
+
+
+def _curve(findings: Sequence[Finding]) -> str | None:
+    """Whether and where the models approach retrieval along the learning curve, with the lead at both ends."""
+    approach = [f for f in findings if f.kind == "approach"]
+    if not approach:
+        return None
+    leads = ", ".join(f"{f.numbers['model']} {fmt_signed(f.numbers['gap'][0])} → {fmt_signed(f.numbers['gap'][-1])}"
+                      for f in approach)
+    closing = [f.numbers["model"] for f in approach if f.passed]
+    reached = [f"{f.numbers['model']} at {join([fmt_count(n) for n in f.numbers['reached_at']])} pairs"
+               for f in findings if f.kind == "reach" and f.passed]
+    return (f"From {_span(approach[0].numbers)}, {BASELINE}'s BLEU lead moves {leads}; it shrinks at every step for "
+            f"{join(closing) or 'no model'}, and the 95% intervals of model and {BASELINE} overlap for "
+            f"{join(reached) or 'no model at any size'}.")
 
 
 def _outputs(evaluation: Mapping) -> str | None:
@@ -399,6 +508,8 @@ def _subset(evaluation: Mapping) -> str | None:
 def abstract(context: Mapping) -> str:
     """A paragraph stating the setting and the main findings, from the same numbers as the conclusions."""
     evaluation, interpretation = context.get("eval", {}), context.get("interpretation", {})
-    sentences = [_setup(context), _headline(evaluation), _model_order(evaluation), _outputs(evaluation),
+    findings = study_findings(context)
+    sentences = [_setup(context), study_basis(context), _headline(evaluation, findings),
+                 _model_order(evaluation, findings), _curve(findings), _outputs(evaluation),
                  _attention(interpretation), _subset(evaluation)]
     return " ".join(s for s in sentences if s) or "No results were given, so there is nothing to summarise."

@@ -9,6 +9,7 @@ from lib.study.report.attention import attention_section
 from lib.study.report.conclusions import abstract, conclusions
 from lib.study.report.document import Block, bullets, code, figure, paragraph
 from lib.study.report.numbers import fmt_count, fmt_rate, humanize, is_number
+from lib.study.report.study import curve_in_use, seeds_in_use, study_findings
 
 SECTIONS = ("Abstract", "Data", "Models and training", "Results", "Error analysis", "Attention", "Examples",
             "Conclusions")
@@ -129,8 +130,21 @@ def _signature(evaluation: Mapping) -> str | None:
         None)
 
 
+def study_blocks(context: Mapping) -> list[Block]:
+    """Beside the main table, when in use: the learning curve, and BLEU over training seeds with the orders
+    that hold in every seed."""
+    path = context.get("figures", {}).get("learning_curve")
+    blocks = [figure(path, "Test BLEU against training pairs, with 95% bootstrap intervals; the test rows are the "
+                           "same at every size")] if path and curve_in_use(context) is not None else []
+    seeds = seeds_in_use(context)
+    if seeds:
+        blocks += [tables.seed_table(seeds), tables.ordering_table(study_findings(context))]
+    return blocks
+
+
 def results_section(context: Mapping) -> list[Block]:
-    """The main table, the significance tests, the syntax constraint, further measures, subsets, length."""
+    """The main table, the learning curve and the seeds, the significance tests, the syntax constraint, further
+    measures, subsets, length."""
     evaluation = context.get("eval", {})
     main = tables.results_table(evaluation)
     if main is None:
@@ -142,7 +156,7 @@ def results_section(context: Mapping) -> list[Block]:
              + "test functions.")
     if BASELINE in results.systems(evaluation):
         intro += f" Token accuracy is teacher forced, so the {BASELINE} baseline has none."
-    blocks = [paragraph(intro), main]
+    blocks = [paragraph(intro), main, *study_blocks(context)]
     blocks += [b for b in (tables.bootstrap_table(evaluation), tables.constraint_table(evaluation),
                            tables.further_table(evaluation)) if b]
     blocks += tables.token_error_tables(evaluation) + tables.nested_tables(evaluation)
@@ -207,6 +221,8 @@ def build_sections(context: Mapping) -> list[tuple[str, list[Block]]]:
         ("Examples", examples_section(context, seen)),
         ("Conclusions", [paragraph("Each statement follows from the numbers above by a fixed rule "
                                    "(lib/study/report/conclusions.py); a BLEU difference is claimed only where its "
-                                   "bootstrap interval excludes 0."), bullets(found)] if found
+                                   "bootstrap interval excludes 0"
+                                   + (" and its order holds in every training seed." if seeds_in_use(context)
+                                      else ", from one training run per model.")), bullets(found)] if found
          else [paragraph("No conclusions can be drawn without results.")]),
     ]

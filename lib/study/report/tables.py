@@ -290,6 +290,25 @@ def bootstrap_table(evaluation: Mapping, scope: str = "") -> Block | None:
     return table(caption, ["comparison", "BLEU", "difference", "95% interval", "one-sided p", "significant"], rows)
 
 
+def seed_table(seeds: Mapping) -> Block:
+    """Test BLEU of each system over the training seeds of seeds.json (lib/study/experiments.py)."""
+    rows = [[system, f"{fmt_bleu(entry['mean'])} ± {fmt_bleu(entry['std'])}",
+             f"{fmt_bleu(entry['min'])} – {fmt_bleu(entry['max'])}",
+             *(fmt_bleu(entry["bleu"][str(seed)]) for seed in seeds["seeds"])]
+            for system, entry in seeds["systems"].items()]
+    return table(f"Test BLEU over {len(seeds['seeds'])} training seeds, at {fmt_count(seeds['train_pairs'])} training "
+                 f"pairs (mean ± sample standard deviation; the split and test rows are the same for every seed).",
+                 ["system", "mean ± sd", "min – max", *(f"seed {seed}" for seed in seeds["seeds"])], rows)
+
+
+def ordering_table(findings) -> Block:
+    """Each ordering of the seed study (lib.study.report.study.ordering_findings) and in how many seeds it holds."""
+    rows = [[f.claim, f"{f.numbers['holds_in']} of {f.numbers['seeds']}", "yes" if f.passed else "no"]
+            for f in findings if f.kind == "ordering"]
+    return table("Orderings of test BLEU across training seeds; one is claimed only where it holds in every seed.",
+                 ["ordering", "holds in seeds", "in every seed"], rows)
+
+
 def constraint_table(evaluation: Mapping) -> Block | None:
     """BLEU and parse rate of each model with and without the syntax constraint."""
     rows = []
