@@ -25,7 +25,7 @@ from lib.study.experiments import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ["train.seed", "split.n_train", "split.seed", "decode.beam_size"]
+PARAMS = ["train.seed", "split.n_train", "split.seed", "decode.beam_size", "train.num_threads"]
 BASE_BLEU = {"rnn": 12.0, "lstm": 13.7, "attn": 15.0, "copy": 15.8, "retrieval": 17.7}
 
 
@@ -36,7 +36,8 @@ def row(name=None, seed=42, n_train=8000, train_pairs=None, bleu=None, state=Non
     found = {"Experiment": name, "rev": rev, "typ": typ, "Created": None, "parent": None, "State": state,
              "Executor": None, "rows.train": float(train_pairs or n_train),
              "train.seed": float(seed), "split.n_train": float(n_train), "split.seed": 13.0,
-             "decode.beam_size": 5.0} | {k.replace("__", "."): float(v) for k, v in params.items()}
+             "decode.beam_size": 5.0, "train.num_threads": 0.0} | {k.replace("__", "."): float(v)
+                                                                  for k, v in params.items()}
     for system, value in (bleu or BASE_BLEU).items():
         found |= {f"metrics/eval/{system}.json:bleu": value, f"metrics/eval/{system}.json:bleu_ci_low": value - 1,
                   f"metrics/eval/{system}.json:bleu_ci_high": value + 1}
@@ -113,6 +114,12 @@ def test_a_rerun_of_the_same_params_with_the_same_results_is_one_point():
     seeds, curve = study_from_rows([workspace(), row("default"), row("seed-43", seed=43), row("again", seed=43)],
                                    PARAMS)
     assert seeds["seeds"] == [42, 43] and list(curve["train_pairs"]) == [8000]
+
+
+def test_a_run_may_use_other_threads_than_the_workspace():
+    """The size runs shared 2 cores as two 1-thread queue workers: threads say how a run executes, not what."""
+    seeds, curve = study_from_rows([workspace(), row("n-1000", n_train=1000, train__num_threads=1)], PARAMS)
+    assert list(curve["train_pairs"]) == [1000, 8000] and seeds["seeds"] == [42]
 
 
 def test_params_are_read_under_the_name_dvc_gives_them():

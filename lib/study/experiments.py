@@ -44,7 +44,7 @@ import pandas as pd
 
 from lib.common.cli import StageError, run_stage
 from lib.common.outputs import write_json_atomic, write_text_atomic
-from lib.common.params import load_params
+from lib.common.config import load_params
 from lib.evaluation.scoring import BASELINE, SYSTEMS
 from lib.models.seq2seq import MODEL_KINDS
 
@@ -52,6 +52,9 @@ SEEDS_FILE = Path("metrics/study/seeds.json")
 CURVE_FILE = Path("plots/learning_curve.csv")
 PARAMS_FILE = "params.yaml"
 SEED, SIZE = "train.seed", "split.n_train"
+# Settings of how a run is executed, not of what it learns: a study run may change them (the size runs shared
+# 2 cores as 2 queue workers of 1 thread each). Threads can change float rounding, like another CPU does.
+EXECUTION = ("train.num_threads", "train.device")
 DATA_FILE, TRAIN_PAIRS = "metrics/data.json", "rows.train"
 # The pairs (a, b) whose order the study checks, a usually above b: the pairs stages/evaluate.py bootstraps.
 ORDERINGS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), ("copy", "attn"),
@@ -130,11 +133,12 @@ def finished_runs(rows: Sequence[Mapping]) -> tuple[Mapping, list[Mapping]]:
 
 def classify(rows: Sequence[Mapping], params: Sequence[str]) -> tuple[list[Mapping], list[Mapping]]:
     """(seed runs, size runs): the finished runs that differ from the workspace in train.seed alone, or in
-    split.n_train alone; the workspace and any run of its very params are both."""
+    split.n_train alone (EXECUTION settings aside); the workspace and any run of its very params are both."""
     workspace, experiments = finished_runs(rows)
     seed_runs, size_runs = [workspace], [workspace]
     for row in experiments:
-        changed = {p for p in params if cell(row, PARAMS_FILE, p) != cell(workspace, PARAMS_FILE, p)}
+        changed = {p for p in params
+                   if p not in EXECUTION and cell(row, PARAMS_FILE, p) != cell(workspace, PARAMS_FILE, p)}
         if changed - {SEED, SIZE} or changed == {SEED, SIZE}:
             raise StageError(f"{run_name(row)} changes {', '.join(sorted(changed))}: the study's runs change only "
                              f"{SEED} or only {SIZE} (dvc exp remove it to gather the study)")
