@@ -187,7 +187,8 @@ def test_offline_refuses_a_pinned_commit_the_cache_does_not_hold(offline, fake_h
     with pytest.raises(SourceError) as error:
         hub_dataset(HUB, COMMIT, timeout_s=3)
     assert str(error.value) == (f"data.hub.revision is the commit {COMMIT}, but the datasets cache holds {HUB} at "
-                                f"{OLDER_COMMIT}; load that commit online once, or pin data.hub.revision: {OLDER_COMMIT}")
+                                f"{OLDER_COMMIT}; load that commit online once, or pin data.hub.revision: "
+                                f"{OLDER_COMMIT}")
     fake_hub.cached = COMMIT
     assert hub_dataset(HUB, COMMIT, timeout_s=3).commit == COMMIT
 

@@ -90,8 +90,8 @@ def hub_dataset(name: str, revision: str, timeout_s: float) -> HubDataset:
     offline = hub_offline()
     try:
         with hub_timeouts(timeout_s):
-            pinned = revision if offline else resolve_commit(name, revision, timeout_s)
-            builder = datasets.load_dataset_builder(name, revision=pinned)
+            to_load = revision if offline else resolve_commit(name, revision, timeout_s)
+            builder = datasets.load_dataset_builder(name, revision=to_load)
             builder.download_and_prepare()  # datasets' own progress bars, on stderr
             splits = builder.as_dataset()
     except HUB_UNREACHABLE as error:
