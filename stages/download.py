@@ -1,4 +1,5 @@
-"""Stage `download`: raw functions of the configured source -> data/raw/functions.parquet."""
+"""Stage `download`: raw functions of the configured source -> data/raw/functions.parquet, and what names that
+data (the source; for the hub the dataset, revision and commit) -> metrics/source.json."""
 import os
 from collections import Counter
 from pathlib import Path
@@ -6,11 +7,13 @@ from pathlib import Path
 import datasets
 
 from lib.common.cli import DataError, run_stage
-from lib.common.outputs import atomic_dir
+from lib.common.outputs import atomic_dir, write_json_atomic
 from lib.common.config import Config, DataConfig, ParamError, load_config
 from lib.prepare.sources import COLUMNS, FILE_SPLITS, INPUT_FOLDER, in_input_folder, read_source
 
 OUTPUT = Path("data/raw")
+# Beside data/raw, not in it: the default source's data/raw stays byte-identical to what it was before.
+PROVENANCE = Path("metrics/source.json")
 
 
 def read_config(config: Config) -> DataConfig:
@@ -44,12 +47,14 @@ def check_file_paths(paths: tuple | dict) -> None:
 def main() -> None:
     config = read_config(load_config())
     skipped = Counter()
-    rows = list(read_source(config, skipped, workers=os.cpu_count() or 1))
+    source = read_source(config, skipped, workers=os.cpu_count() or 1)
+    rows = list(source.rows)
     if not rows:
         raise DataError(f"source {config.source!r} gave no usable rows (skipped: {dict(skipped)})")
     table = datasets.Dataset.from_dict({column: [row[column] for row in rows] for column in COLUMNS})
     with atomic_dir(OUTPUT) as staging:
         table.to_parquet(staging / "functions.parquet")
+    write_json_atomic(PROVENANCE, source.provenance)
     skipped_rows = sum(n for reason, n in skipped.items() if reason.startswith("missing"))
     print(f"rows read: {len(rows) + skipped_rows}, kept: {len(rows)}")
     partitions = Counter(row["partition"] for row in rows if row["partition"])

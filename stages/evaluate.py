@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from lib.common.cli import run_stage
 from lib.common.device import resolve_device
@@ -50,7 +51,8 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
     checkpoint = load_checkpoint(Path(f"models/{name}.pt"), device=device)
     model, src_vocab, tgt_vocab = checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab
     start = time.perf_counter()
-    generations = generate(model, src_vocab, tgt_vocab, list(test["src"]), decode, device=device)
+    generations = generate(model, src_vocab, tgt_vocab, list(test["src"]), decode, device=device,
+                           progress=f"decoding {name}")
     seconds = time.perf_counter() - start
     attention = [g.attention for g in generations] if name in ATTENTION_KINDS else None
     frame = predictions_frame(test, [g.tokens for g in generations], attention)
@@ -62,7 +64,7 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
     result["unk_per_output"] = round(float(frame["unknowns"].mean()), 3)
     if decode.constrained:  # what the constraint changes, on the same model and split
         free = generate(model, src_vocab, tgt_vocab, list(test["src"]), replace(decode, constrained=False),
-                        device=device)
+                        device=device, progress=f"decoding {name} unconstrained")
         free_scores = score(predictions_frame(test, [g.tokens for g in free]), config.short_len)
         result["without_constraint"] = {key: free_scores[key] for key in ("bleu", "parse_rate", "exact_match")}
     return frame, result, seconds
@@ -82,14 +84,14 @@ def main() -> None:
     predictions[BASELINE] = predictions_frame(test, retriever.retrieve(list(test["src"])))
     results[BASELINE] = score(predictions[BASELINE], config.short_len, config.benchmark_bleu)
     novel = evaluation_subsets(test)["novel"]
-    for system in SYSTEMS:
+    for system in tqdm(SYSTEMS, desc="bootstrap BLEU intervals", unit="system", disable=None):
         frame = predictions[system]
         low, high = bleu_interval(list(frame["hypothesis"]), list(frame["reference"]),
                                   n_resamples=config.bootstrap_resamples, seed=config.seed)
         results[system].update(bleu_ci_low=round(low, 2), bleu_ci_high=round(high, 2))
         results[system]["novel"] = subset_scores(predictions[system], novel, config.short_len)
-    results["bootstrap"] = comparisons(predictions, np.ones(len(test), dtype=bool), config)
-    results["bootstrap_novel"] = comparisons(predictions, novel, config)
+    results["bootstrap"] = comparisons(predictions, np.ones(len(test), dtype=bool), config, "all rows")
+    results["bootstrap_novel"] = comparisons(predictions, novel, config, "novel rows")
     results["bleu_signature"] = results["attn"]["bleu_signature"]
     results["decode"] = vars(decode)
     examples = {
@@ -111,14 +113,16 @@ def main() -> None:
     print(results_table(results))
 
 
-def comparisons(predictions: dict[str, pd.DataFrame], mask: np.ndarray, config: EvaluateConfig) -> dict:
-    """Paired bootstrap of the BLEU difference of each pair in COMPARISONS, on the rows `mask` selects."""
+def comparisons(predictions: dict[str, pd.DataFrame], mask: np.ndarray, config: EvaluateConfig,
+                rows: str) -> dict:
+    """Paired bootstrap of the BLEU difference of each pair in COMPARISONS, on the rows `mask` selects
+    (`rows` names them in the progress bar, shown when stderr is a terminal)."""
     hypotheses = {name: [h for h, keep in zip(frame["hypothesis"], mask) if keep]
                   for name, frame in predictions.items()}
     references = [r for r, keep in zip(predictions[BASELINE]["reference"], mask) if keep]
     return {f"{a}_vs_{b}": paired_bootstrap(hypotheses[a], hypotheses[b], references,
                                             n_resamples=config.bootstrap_resamples, seed=config.seed)
-            for a, b in COMPARISONS}
+            for a, b in tqdm(COMPARISONS, desc=f"paired bootstrap, {rows}", unit="pair", disable=None)}
 
 
 def results_table(results: dict) -> str:

@@ -69,6 +69,9 @@ def test_repro_writes_the_data_contract(project):
         assert (project / "data" / "split" / f"{name}.parquet").is_file()
     metrics = json.loads((project / "metrics" / "data.json").read_text())
     assert metrics["rows"] == {"train": 300, "valid": 30, "test": 30}
+    # what names the data goes beside data/raw, whose content stays the table alone
+    assert json.loads((project / "metrics" / "source.json").read_text()) == {"source": "python"}
+    assert [path.name for path in (project / "data" / "raw").iterdir()] == ["functions.parquet"]
     assert metrics["round_trip_rate"] >= 0.99
     vocab = json.loads((project / "data" / "split" / "vocab.json").read_text())
     assert vocab["src"][:4] == vocab["tgt"][:4] == ["<pad>", "<bos>", "<eos>", "<unk>"]
@@ -97,7 +100,7 @@ def test_repro_trains_evaluates_and_reports(project):
     assert (project / "plots" / "report" / "report.pdf").read_bytes().startswith(b"%PDF")
     assert len(list((project / "plots" / "report" / "figures").glob("attention_*.png"))) >= 3
     shown = json.loads(dvc("metrics", "show", "--json", cwd=project).stdout)
-    assert {"metrics/data.json", "metrics/eval/copy.json", "metrics/train/attn.json"} <= set(
+    assert {"metrics/source.json", "metrics/data.json", "metrics/eval/copy.json", "metrics/train/attn.json"} <= set(
         next(iter(shown.values()))["data"])
 
 

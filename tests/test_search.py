@@ -91,6 +91,18 @@ def test_wider_beam_is_batched_and_well_formed(kind):
             assert b.score >= g.score - 1e-6
 
 
+@pytest.mark.parametrize("search", [
+    lambda m, **kw: greedy_decode(m, SOURCES, max_len=8, batch_size=2, **kw),
+    lambda m, **kw: beam_search(m, SOURCES, beam_size=2, max_len=8, batch_size=4, **kw),  # 2 sources a batch
+], ids=["greedy", "beam"])
+def test_each_decoded_batch_is_reported_and_changes_nothing(search):
+    m = model("attn", seed=3)
+    reported = []
+    with_report = search(m, on_batch_done=reported.append)
+    assert reported == [2, 2, 1]  # every source once, as its batch ends
+    assert [h.ids for h in with_report] == [h.ids for h in search(m)]
+
+
 class TableModel:
     """A fake model whose next-token distribution depends only on the previous token."""
 

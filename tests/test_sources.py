@@ -1,21 +1,36 @@
 import json
+import os
+import socket
+import subprocess
+import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
+import datasets
 import pytest
 import yaml
+from huggingface_hub import constants as hub_constants
+from huggingface_hub.errors import RevisionNotFoundError
+from huggingface_hub.utils import are_progress_bars_disabled as hub_progress_bars_disabled
+from huggingface_hub.utils import httpx
 
 from lib.common.cli import DataError
 from lib.common.config import DataConfig, ParamError, from_mapping
+from lib.prepare import sources
 from lib.prepare.pairs import Limits, make_pairs
-from lib.prepare.sources import COLUMNS, SourceError, files_dataset, hub_dataset, normalize, read_source
+from lib.prepare.sources import COLUMNS, SourceError, files_dataset, hub_dataset, hub_offline, normalize, read_source
+from stages import download
 from stages.download import read_config as download_config
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CONALA_COLUMNS = {"docstring": ["rewritten_intent", "intent"], "code": "snippet", "path": "question_id"}
 def repository_params(**data) -> dict:
     """The repository's params with `data` changes."""
-    params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["data"].update(data)
     return params
 
@@ -69,13 +84,187 @@ def test_unknown_source_names_the_allowed_ones():
         data_config(source="ftp")
 
 
-def test_hub_out_of_reach_fails_fast_naming_the_offline_source(monkeypatch):
-    from huggingface_hub import constants
-    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
+HUB = "Nan-Do/code-search-net-python"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+OLDER_COMMIT = "89abcdef0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def online(monkeypatch):
+    """huggingface_hub and datasets online, whatever the environment says."""
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """datasets offline, as HF_DATASETS_OFFLINE=1 (or HF_HUB_OFFLINE=1) at import makes it."""
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+
+
+class FakeBuilder:
+    """The part of a datasets builder that hub_dataset uses; notes the libraries' settings while it downloads."""
+
+    def __init__(self, commit: str):
+        self.hash = commit
+        self.while_downloading = {}
+
+    def download_and_prepare(self):
+        self.while_downloading = {
+            "timeouts": (hub_constants.HF_HUB_ETAG_TIMEOUT, hub_constants.HF_HUB_DOWNLOAD_TIMEOUT),
+            "progress_bars": not (datasets.utils.are_progress_bars_disabled() or hub_progress_bars_disabled())}
+
+    def as_dataset(self):
+        rows = [{"code": "x = 1", "docstring": "set x to one", "partition": "train"}]
+        return datasets.DatasetDict({"train": datasets.Dataset.from_list(rows)})
+
+
+class FakeHub:
+    """The hub and datasets' cache without the network: `branches` maps a branch to its commit now, `cached` is
+    the commit of the copy in the cache (what datasets loads offline). `calls` lists the requests made."""
+
+    def __init__(self):
+        self.branches = {"main": COMMIT}
+        self.cached = OLDER_COMMIT
+        self.calls = []
+        self.builders = []
+
+    def dataset_info(self, name, revision, timeout):
+        self.calls.append(("dataset_info", name, revision, timeout))
+        if revision not in self.branches and revision not in self.branches.values():
+            request = httpx.Request("GET", f"https://huggingface.co/api/datasets/{name}/revision/{revision}")
+            raise RevisionNotFoundError("Revision Not Found", response=httpx.Response(404, request=request))
+        return SimpleNamespace(sha=self.branches.get(revision, revision))
+
+    def load_dataset_builder(self, name, revision):
+        self.calls.append(("builder", name, revision))
+        self.builders.append(FakeBuilder(self.cached if hub_offline() else revision))
+        return self.builders[-1]
+
+
+@pytest.fixture
+def fake_hub(monkeypatch) -> FakeHub:
+    hub = FakeHub()
+    monkeypatch.setattr(sources, "HfApi", lambda: hub)
+    monkeypatch.setattr(datasets, "load_dataset_builder", hub.load_dataset_builder)
+    return hub
+
+
+def test_hub_out_of_reach_fails_fast_naming_the_offline_source(online, monkeypatch):
+    monkeypatch.setattr(hub_constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
     start = time.monotonic()
-    with pytest.raises(SourceError, match="data.source: python"):
-        hub_dataset("Nan-Do/code-search-net-python", "main", timeout_s=2)
-    assert time.monotonic() - start < 5
+    with pytest.raises(SourceError, match="data.source: python") as error:
+        hub_dataset(HUB, "main", timeout_s=2)
+    assert time.monotonic() - start < 5  # one request, no retries (datasets' downloads retry for over 20 s)
+    assert str(error.value).startswith("cannot reach the Hugging Face hub at http://127.0.0.1:9 (")
+
+
+def test_hub_loads_the_commit_its_branch_names_now(online, fake_hub):
+    loaded = hub_dataset(HUB, "main", timeout_s=3)
+    assert loaded.commit == COMMIT and len(loaded.splits["train"]) == 1
+    # the commit is resolved once and loaded as such, so a branch that moves meanwhile cannot mix versions
+    assert fake_hub.calls == [("dataset_info", HUB, "main", 3), ("builder", HUB, COMMIT)]
+
+
+def test_hub_downloads_with_the_timeout_param_and_its_progress_bars(online, fake_hub):
+    before = hub_constants.HF_HUB_ETAG_TIMEOUT, hub_constants.HF_HUB_DOWNLOAD_TIMEOUT
+    hub_dataset(HUB, "main", timeout_s=3)
+    assert fake_hub.builders[0].while_downloading == {"timeouts": (3, 3), "progress_bars": True}
+    assert (hub_constants.HF_HUB_ETAG_TIMEOUT, hub_constants.HF_HUB_DOWNLOAD_TIMEOUT) == before
+
+
+def test_an_unknown_revision_names_the_param(online, fake_hub):
+    with pytest.raises(SourceError, match=f"data.hub.revision: {HUB} has no branch, tag or commit 'v9'"):
+        hub_dataset(HUB, "v9", timeout_s=3)
+
+
+def test_offline_loads_the_cached_copy_without_asking_the_hub(offline, fake_hub):
+    assert hub_dataset(HUB, "main", timeout_s=3).commit == OLDER_COMMIT
+    assert fake_hub.calls == [("builder", HUB, "main")]
+
+
+def test_offline_refuses_a_pinned_commit_the_cache_does_not_hold(offline, fake_hub):
+    with pytest.raises(SourceError) as error:
+        hub_dataset(HUB, COMMIT, timeout_s=3)
+    assert str(error.value) == (f"data.hub.revision is the commit {COMMIT}, but the datasets cache holds {HUB} at "
+                                f"{OLDER_COMMIT}; load that commit online once, or pin data.hub.revision: "
+                                f"{OLDER_COMMIT}")
+    fake_hub.cached = COMMIT
+    assert hub_dataset(HUB, COMMIT, timeout_s=3).commit == COMMIT
+
+
+def test_download_records_the_hub_commit_beside_data_raw(online, fake_hub, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("params.yaml").write_text(yaml.safe_dump(repository_params(source="hub")))
+    download.main()
+    assert json.loads(Path("metrics/source.json").read_text()) == {
+        "source": "hub", "dataset": HUB, "revision": "main", "commit": COMMIT}
+    assert sorted(path.name for path in Path("data/raw").iterdir()) == ["functions.parquet"]
+
+
+def run_download(folder: Path, **environment: str) -> subprocess.CompletedProcess:
+    """`python -m stages.download` in `folder` on the hub source, as a fresh process: the libraries read their
+    HF_* and proxy variables at import. Only `environment` sets them; the cache is folder/hf (HF_HOME)."""
+    (folder / "params.yaml").write_text(yaml.safe_dump(repository_params(source="hub")))
+    inherited = {name: value for name, value in os.environ.items()
+                 if not name.upper().startswith(("HF_", "HUGGINGFACE")) and not name.upper().endswith("_PROXY")}
+    env = {**inherited, "PYTHONPATH": str(ROOT), "HF_HOME": str(folder / "hf"), **environment}
+    return subprocess.run([sys.executable, "-m", "stages.download"], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("switch", ["HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"])
+def test_offline_with_an_empty_cache_is_one_line_naming_the_offline_source(tmp_path, switch):
+    result = run_download(tmp_path, **{switch: "1"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: the Hugging Face hub is offline (HF_HUB_OFFLINE or HF_DATASETS_OFFLINE) and {HUB} is not in the "
+        f"datasets cache ({tmp_path / 'hf' / 'datasets'}); load it online once, or use the offline source with "
+        "`data.source: python` in params.yaml")
+
+
+def cache_hub_copy(hf_home: Path, commit: str, rows: list[dict]) -> None:
+    """`rows` where datasets keeps what it built from commit `commit` of HUB, as it would have built them."""
+    from datasets.packaged_modules.json.json import Json
+    data = hf_home / "rows.jsonl"
+    data.parent.mkdir(parents=True)
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    namespace, name = HUB.split("/")
+    builder = Json(dataset_name=name, config_name="default", data_files={"train": str(data)},
+                   cache_dir=str(hf_home / "build"))
+    builder.download_and_prepare(output_dir=str(hf_home / "datasets" / f"{namespace}___{name}" / "default" / "0.0.0"
+                                                / commit))
+
+
+def test_offline_with_a_warm_cache_loads_it_and_records_its_commit(tmp_path):
+    cache_hub_copy(tmp_path / "hf", COMMIT, [{"code": "x = 1", "docstring": "set x to one", "partition": "train"}])
+    result = run_download(tmp_path, HF_HUB_OFFLINE="1")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "metrics" / "source.json").read_text()) == {
+        "source": "hub", "dataset": HUB, "revision": "main", "commit": COMMIT}
+    assert "rows read: 1, kept: 1" in result.stdout
+
+
+def test_the_hub_is_reached_through_the_proxy_setting(tmp_path):
+    requests = []
+    with socket.create_server(("127.0.0.1", 0)) as proxy:
+        def refuse_every_request():  # a proxy that answers 403 to every request, until it is closed
+            while True:
+                try:
+                    connection, _ = proxy.accept()
+                except OSError:
+                    return
+                with connection:
+                    requests.append(connection.recv(4096).decode().partition("\r\n")[0])
+                    connection.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+        threading.Thread(target=refuse_every_request, daemon=True).start()
+        result = run_download(tmp_path, HTTPS_PROXY=f"http://127.0.0.1:{proxy.getsockname()[1]}")
+    assert requests and set(requests) == {"CONNECT huggingface.co:443 HTTP/1.1"}
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot reach the Hugging Face hub at https://huggingface.co")
+    assert lines[0].endswith("`data.source: python` in params.yaml")
 
 
 @pytest.mark.parametrize("pattern", ["a.json", "/data/a.json", "inputs", "inputs/../a.json", "../inputs/a.json"])
@@ -111,7 +300,7 @@ def test_files_per_split_get_their_partition(tmp_path):
     test = write_json(tmp_path / "test.json", [{"snippet": "y = 2", "intent": "set y"},
                                                 {"snippet": "z", "intent": "z"}])
     data = data_config(source="files", files={"paths": {"test": [test], "train": [train]}, "columns": CONALA_COLUMNS})
-    rows = list(read_source(data, Counter()))
+    rows = list(read_source(data, Counter()).rows)
     # Train first whatever the mapping's order; the split's key overrides a `partition` column of the file.
     assert [(row["code"], row["partition"]) for row in rows] == [("x = 1", "train"), ("y = 2", "test"), ("z", "test")]
 
@@ -119,7 +308,7 @@ def test_files_per_split_get_their_partition(tmp_path):
 def test_one_list_of_files_keeps_the_files_own_partition(tmp_path):
     path = write_json(tmp_path / "all.json", [{"code": "x = 1", "docstring": "d", "partition": "validation"},
                                               {"code": "y = 2", "docstring": "e"}])
-    rows = list(read_source(data_config(source="files", files={"paths": [path], "columns": {}}), Counter()))
+    rows = list(read_source(data_config(source="files", files={"paths": [path], "columns": {}}), Counter()).rows)
     assert [row["partition"] for row in rows] == ["valid", ""]
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from lib.common.config import DecodeConfig
 from lib.decoding.constraints import SyntaxConstraint
@@ -38,18 +39,22 @@ class Generation:
 
 
 def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], config: DecodeConfig,
-             device="cpu", batch_size: int = 64, gates: bool = False) -> list[Generation]:
-    """Decode every docstring in `sources` (token lists) in batches; `gates`: also the copy model's gate."""
+             device="cpu", batch_size: int = 64, gates: bool = False,
+             progress: str | None = None) -> list[Generation]:
+    """Decode every docstring in `sources` (token lists) in batches; `gates`: also the copy model's gate.
+    `progress`: a label for a tqdm bar of the docstrings decoded, on stderr and only when stderr is a terminal
+    (so logs and queued runs stay quiet); the outputs are the same with or without it."""
     src_ids = [encode_source(tokens, src_vocab) for tokens in sources]
     copy_ids = [encode_copy(tokens, tgt_vocab)[0] for tokens in sources] if model.copy_gate is not None else None
     constraint = SyntaxConstraint(tgt_vocab, max_len=config.max_len) if config.constrained else None
     search = dict(max_len=config.max_len, batch_size=batch_size, device=device, constraint=constraint,
                   copy_sources=copy_ids, min_len=min(config.min_len, config.max_len), allow_unk=config.allow_unk)
-    if config.beam_size == 1:
-        hypotheses = greedy_decode(model, src_ids, **search)
-    else:
-        hypotheses = beam_search(model, src_ids, beam_size=config.beam_size, length_penalty=config.length_penalty,
-                                 length_reward=config.length_reward, **search)
+    with tqdm(total=len(sources), desc=progress, unit="docstring", disable=None if progress else True) as bar:
+        if config.beam_size == 1:
+            hypotheses = greedy_decode(model, src_ids, on_batch_done=bar.update, **search)
+        else:
+            hypotheses = beam_search(model, src_ids, beam_size=config.beam_size, length_penalty=config.length_penalty,
+                                     length_reward=config.length_reward, on_batch_done=bar.update, **search)
     generations = []
     for index, (source, hypothesis) in enumerate(zip(sources, hypotheses)):
         source_pieces, owner = (split_tokens(source) if tgt_vocab.subwords

@@ -19,7 +19,7 @@ id V + j copies source position j).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,10 +92,11 @@ def _attention(rows: list[torch.Tensor] | None, src_len: int) -> np.ndarray | No
 def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_size: int = 64,
                   device: torch.device | str = "cpu", constraint=None,
                   copy_sources: Sequence[Sequence[int]] | None = None, min_len: int = 0,
-                  allow_unk: bool = True) -> list[Hypothesis]:
+                  allow_unk: bool = True, on_batch_done: Callable[[int], None] | None = None) -> list[Hypothesis]:
     """The most likely next token at every step, for whole batches at once; a batch stops when every
     sequence has emitted EOS or after `max_len` steps. EOS is not allowed before `min_len` tokens, UNK not at
-    all unless `allow_unk`. Returns one Hypothesis per source, in order."""
+    all unless `allow_unk`. `on_batch_done(n)` is called as each batch of n sources is decoded (a progress
+    bar's update). Returns one Hypothesis per source, in order."""
     if max_len < 1:
         raise ValueError("max_len must be >= 1")
     model.eval()
@@ -135,6 +136,8 @@ def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_
             ids = ids[: ids.index(EOS_ID)] if ended else ids
             rows = None if attn is None else list(attn[row, : len(ids)])
             results[index] = Hypothesis(ids, float(scores[row]), _attention(rows, len(src[index])), ended)
+        if on_batch_done is not None:
+            on_batch_done(len(indices))
     return results
 
 
@@ -142,7 +145,8 @@ def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_
 def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_penalty: float = 1.0,
                 max_len: int = 80, batch_size: int = 64, device: torch.device | str = "cpu",
                 constraint=None, copy_sources: Sequence[Sequence[int]] | None = None,
-                min_len: int = 0, allow_unk: bool = True, length_reward: float = 0.0) -> list[Hypothesis]:
+                min_len: int = 0, allow_unk: bool = True, length_reward: float = 0.0,
+                on_batch_done: Callable[[int], None] | None = None) -> list[Hypothesis]:
     """Batched beam search: `beam_size` hypotheses per source, expanded together for a whole batch.
 
     At each step the best 2 * beam_size continuations of a source are ranked; those ending in EOS among the
@@ -152,6 +156,7 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
     n = len(ids) + ended; its `score` stays the raw log-probability. The reward per token (He et al. 2016,
     Murray & Chiang 2018) offsets the search's bias to short outputs without forbidding them. EOS is not allowed
     before `min_len` tokens, UNK not at all unless `allow_unk`. beam_size=1 gives exactly the greedy result.
+    `on_batch_done(n)` is called as each batch of n sources is decoded.
     """
     if beam_size < 1 or max_len < 1:
         raise ValueError("beam_size and max_len must be >= 1")
@@ -235,4 +240,6 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
             if has_attention:
                 attention = _attention([] if rows is None else list(rows[: len(ids)]), len(src[index]))
             results[index] = Hypothesis(ids, score, attention, ended)
+        if on_batch_done is not None:
+            on_batch_done(size)
     return results

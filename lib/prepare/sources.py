@@ -4,13 +4,18 @@ from __future__ import annotations
 import glob
 import json
 import os
-import socket
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import datasets
+from huggingface_hub import HfApi
+from huggingface_hub import constants as hub_constants
+from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+from huggingface_hub.utils import httpx  # the HTTP library huggingface_hub is built on, as datasets imports it
 from tqdm import tqdm
 
 from lib.common.cli import DataError, StageError
@@ -29,10 +34,33 @@ FILE_SPLITS = ("train", "valid", "test")
 # list in `deps`.)
 INPUT_FOLDER = Path("inputs")
 _FILE_FORMATS = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
+# A commit as the hub names one, which `data.hub.revision` may give instead of a branch or a tag.
+COMMIT = re.compile(r"[0-9a-f]{40}")
+# What huggingface_hub and datasets raise when the hub is out of reach: no route or name, a proxy that refuses,
+# a timeout, offline mode (datasets turns those into ConnectionError, as OfflineModeIsEnabled is one).
+HUB_UNREACHABLE = (ConnectionError, httpx.TransportError)
+USE_OFFLINE_SOURCE = "use the offline source with `data.source: python` in params.yaml"
 
 
 class SourceError(StageError):
     """A source that cannot deliver rows; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class HubDataset:
+    """The splits of a hub dataset and the commit of its repository they were built from."""
+
+    splits: datasets.DatasetDict
+    commit: str
+
+
+@dataclass(frozen=True)
+class SourceRows:
+    """The normalized rows of a source (read lazily) and what names the data they come from, for
+    metrics/source.json: the source, and for the hub the dataset, the revision asked for and its commit."""
+
+    rows: Iterator[dict]
+    provenance: dict
 
 
 def python_rows(packages: list[str], skipped: Counter, workers: int = 1) -> Iterator[dict]:
@@ -49,20 +77,70 @@ def python_rows(packages: list[str], skipped: Counter, workers: int = 1) -> Iter
             yield from mine_tree(tree, skipped, map_)
 
 
-def hub_dataset(name: str, revision: str, timeout_s: float) -> datasets.DatasetDict:
-    """All splits of a hub dataset; fails fast with a clear message when the hub is out of reach."""
-    from huggingface_hub import constants
+def hub_dataset(name: str, revision: str, timeout_s: float) -> HubDataset:
+    """All splits of hub dataset `name` at `revision` (a branch, a tag or a commit), and the commit they come from.
 
-    url = urlparse(constants.ENDPOINT)
-    port = url.port or (443 if url.scheme == "https" else 80)
+    huggingface_hub and datasets do the connecting, so HF_ENDPOINT, a login and the proxy variables (HTTPS_PROXY,
+    NO_PROXY) apply, with `timeout_s` for each connection and read. Online, `revision` is first resolved to its
+    commit by one request without retries (the downloads retry for over 20 s), so a hub out of reach fails
+    within `timeout_s`; that commit is what is loaded, so a branch that moves meanwhile cannot mix two versions.
+    Offline (HF_HUB_OFFLINE or HF_DATASETS_OFFLINE), datasets loads the copy in its cache, and the commit is that
+    copy's. Every failure is one SourceError.
+    """
+    offline = hub_offline()
     try:
-        socket.create_connection((url.hostname, port), timeout=timeout_s).close()
-    except OSError as error:
-        raise SourceError(
-            f"cannot reach the Hugging Face hub at {constants.ENDPOINT} ({error}); "
-            "use the offline source with `data.source: python` in params.yaml"
-        ) from None
-    return datasets.load_dataset(name, revision=revision)
+        with hub_timeouts(timeout_s):
+            to_load = revision if offline else resolve_commit(name, revision, timeout_s)
+            builder = datasets.load_dataset_builder(name, revision=to_load)
+            builder.download_and_prepare()  # datasets' own progress bars, on stderr
+            splits = builder.as_dataset()
+    except HUB_UNREACHABLE as error:
+        raise SourceError(unreachable_message(name, offline, error)) from None
+    if COMMIT.fullmatch(revision) and builder.hash != revision:  # offline, the cache may hold another commit
+        raise SourceError(f"data.hub.revision is the commit {revision}, but the datasets cache holds {name} at "
+                          f"{builder.hash}; load that commit online once, or pin data.hub.revision: {builder.hash}")
+    return HubDataset(splits, builder.hash)
+
+
+def hub_offline() -> bool:
+    """Whether HF_HUB_OFFLINE, or datasets' own HF_DATASETS_OFFLINE, asks for cached copies only (both are read
+    from the environment when the libraries are imported)."""
+    return bool(datasets.config.HF_HUB_OFFLINE or hub_constants.is_offline_mode())
+
+
+@contextmanager
+def hub_timeouts(seconds: float) -> Iterator[None]:
+    """huggingface_hub's metadata (etag) and download timeouts set to `seconds` for the block. The library reads
+    HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT once, at import, so setting the variables here would be too
+    late; it reads these constants at each request."""
+    saved = hub_constants.HF_HUB_ETAG_TIMEOUT, hub_constants.HF_HUB_DOWNLOAD_TIMEOUT
+    hub_constants.HF_HUB_ETAG_TIMEOUT = hub_constants.HF_HUB_DOWNLOAD_TIMEOUT = seconds
+    try:
+        yield
+    finally:
+        hub_constants.HF_HUB_ETAG_TIMEOUT, hub_constants.HF_HUB_DOWNLOAD_TIMEOUT = saved
+
+
+def resolve_commit(name: str, revision: str, timeout_s: float) -> str:
+    """The commit that `revision` of hub dataset `name` names now (a commit names itself)."""
+    try:
+        return HfApi().dataset_info(name, revision=revision, timeout=timeout_s).sha
+    except RevisionNotFoundError:
+        raise SourceError(f"data.hub.revision: {name} has no branch, tag or commit {revision!r}") from None
+    except RepositoryNotFoundError:
+        raise SourceError(f"data.hub.dataset: {name} is not a dataset on the hub, or it is private or gated "
+                          "(log in with `hf auth login`)") from None
+
+
+def unreachable_message(name: str, offline: bool, error: Exception) -> str:
+    """What to do when the hub cannot be reached, or, offline, when the cache lacks the dataset."""
+    if offline:
+        return (f"the Hugging Face hub is offline (HF_HUB_OFFLINE or HF_DATASETS_OFFLINE) and {name} is not in the "
+                f"datasets cache ({datasets.config.HF_DATASETS_CACHE}); load it online once, or {USE_OFFLINE_SOURCE}")
+    reason = str(error).partition("\n")[0] or type(error).__name__
+    return (f"cannot reach the Hugging Face hub at {hub_constants.ENDPOINT} ({reason}); check the network and the "
+            f"proxy settings (HTTPS_PROXY), set HF_HUB_OFFLINE=1 to use a copy already in the datasets cache, or "
+            f"{USE_OFFLINE_SOURCE}")
 
 
 def in_input_folder(pattern: str) -> bool:
@@ -165,17 +243,19 @@ def _first_present(row: Mapping, names: str | list[str]):
     return None
 
 
-def read_source(data: DataConfig, skipped: Counter, workers: int = 1) -> Iterator[dict]:
-    """Normalized rows of the source `data.source` configures (the `data` section of params.yaml); the
-    python source mines files in `workers` processes."""
+def read_source(data: DataConfig, skipped: Counter, workers: int = 1) -> SourceRows:
+    """Normalized rows of the source `data.source` configures (the `data` section of params.yaml) and their
+    provenance; the python source mines files in `workers` processes."""
     source = data.source
     if source == "python":
-        return normalize(python_rows(data.python.packages, skipped, workers), {}, skipped)
+        return SourceRows(normalize(python_rows(data.python.packages, skipped, workers), {}, skipped),
+                          {"source": source})
     if source == "hub":
         hub = data.hub
-        splits = hub_dataset(hub.dataset, hub.revision, hub.timeout_s)
-        rows = (row for split in splits.values() for row in split)
-        return normalize(rows, hub.columns, skipped)
+        loaded = hub_dataset(hub.dataset, hub.revision, hub.timeout_s)
+        rows = (row for split in loaded.splits.values() for row in split)
+        return SourceRows(normalize(rows, hub.columns, skipped), {"source": source, "dataset": hub.dataset,
+                                                                  "revision": hub.revision, "commit": loaded.commit})
     if source == "files":
-        return files_rows(data.files.paths, data.files.columns, skipped)
+        return SourceRows(files_rows(data.files.paths, data.files.columns, skipped), {"source": source})
     raise SourceError(f"data.source: unknown source {source!r}; allowed: {', '.join(DATA_SOURCES)}")
