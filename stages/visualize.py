@@ -6,7 +6,7 @@ import torch
 
 from lib.common.cli import run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.common.config import Config, DecodeConfig, as_dict, load_config
+from lib.common.config import Config, DecodeConfig, VisualizeConfig, as_dict, load_config
 from lib.decoding.prediction import generate
 from lib.models.checkpoint import load_checkpoint
 from lib.models.seq2seq import ATTENTION_KINDS
@@ -19,18 +19,10 @@ METRICS = Path("metrics/attention.json")
 SHARED_SECTIONS = ("tokenize", "split", "train", "decode")
 
 
-def read_config(config: Config) -> dict:
-    """The `visualize` section, the decoding settings, and the sections the report prints."""
-    visualize = config.visualize
-    return {
-        "heatmap_rule": visualize.heatmap_rule,
-        "probes": list(visualize.probes),
-        "probe_word": visualize.probe_word,
-        "probe_targets": list(visualize.probe_targets),
-        "seed": visualize.seed,
-        "shared": {section: as_dict(getattr(config, section)) for section in SHARED_SECTIONS},
-        "decode": config.decode,
-    }
+def read_config(config: Config) -> tuple[VisualizeConfig, DecodeConfig, dict]:
+    """The `visualize` section, the decoding settings, and the sections the report prints (as plain dicts)."""
+    shared = {section: as_dict(getattr(config, section)) for section in SHARED_SECTIONS}
+    return config.visualize, config.decode, shared
 
 
 def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
@@ -47,12 +39,11 @@ def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
 
 
 def main() -> None:
-    config = read_config(load_config())
-    decode = config["decode"]
+    config, decode, shared = read_config(load_config())
     outputs = StudyOutputs.load()
-    probes = decode_probes(config["probes"], decode)
+    probes = decode_probes(list(config.probes), decode)
     with atomic_dir(OUTPUT) as staging:
-        context = build_context(outputs, probes, config, staging / "figures")
+        context = build_context(outputs, probes, config, shared, staging / "figures")
         write_report(context, staging / "report.md", staging / "report.pdf")
     interpretation = context["interpretation"]
     figures = {"alignment": {key: value for key, value in interpretation["alignment"].items() if key != "examples"},

@@ -15,9 +15,10 @@ def with_visualize(**changes) -> dict:
 
 
 def test_the_probes_of_params_yaml_are_read():
-    config = read_config(from_mapping(PARAMS))
-    assert config["probes"] == PARAMS["visualize"]["probes"]
-    assert config["probe_targets"] == PARAMS["visualize"]["probe_targets"]
+    config, decode, shared = read_config(from_mapping(PARAMS))
+    assert list(config.probes) == PARAMS["visualize"]["probes"]
+    assert list(config.probe_targets) == PARAMS["visualize"]["probe_targets"]
+    assert decode.beam_size == PARAMS["decode"]["beam_size"] and shared["train"] == PARAMS["train"]
 
 
 @pytest.mark.parametrize("key, values, message", [

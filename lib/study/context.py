@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lib.common.config import VisualizeConfig
 from lib.evaluation.scoring import SYSTEMS
 from lib.models.seq2seq import MODEL_KINDS
 from lib.study import interpretation, plotting
@@ -96,17 +97,19 @@ def study_figures(study: Mapping, folder: Path) -> dict:
     return {"learning_curve": str(plotting.plot_learning_curve(study["curve"], folder / "learning_curve.png"))}
 
 
-def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mapping, figure_folder: Path) -> dict:
-    """Draw every figure into `figure_folder` and return the context of lib.study.report.write_report."""
+def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: VisualizeConfig, shared: Mapping,
+                  figure_folder: Path) -> dict:
+    """Draw every figure into `figure_folder` and return the context of lib.study.report.write_report;
+    `shared`: the params sections the report prints."""
     attn = outputs.predictions["attn"]
     examples = interpretation.attention_examples(attn)
-    alignment = interpretation.subword_alignment_rate(examples, seed=config["seed"])
-    probe_word, targets = config["probe_word"], tuple(config["probe_targets"])
+    alignment = interpretation.subword_alignment_rate(examples, seed=config.seed)
+    probe_word, targets = config.probe_word, config.probe_targets
     probe_results = [interpretation.probe_corpus(examples, probe_word, targets) | {"scope": "test split"}]
     single = {model: [interpretation.probe_attention(p.attention, p.src, p.tokens, probe_word, targets)
                       | {"scope": probe_scope(p)} for p in probes if p.model == model] for model in ("attn", "copy")}
     probe_results += single["attn"]
-    attention, strongest = attention_figures(attn, probes, config["heatmap_rule"], figure_folder)
+    attention, strongest = attention_figures(attn, probes, config.heatmap_rule, figure_folder)
     figures = {
         "loss": str(plotting.plot_loss_curves(outputs.curves, figure_folder / "loss.png")),
         "length": str(plotting.plot_length_buckets(outputs.length, figure_folder / "length.png")),
@@ -116,7 +119,7 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mappin
     } | study_figures(outputs.study, figure_folder)
     return {
         "data": outputs.data,
-        "config": config["shared"],
+        "config": shared,
         "train": outputs.train,
         "eval": outputs.evaluation,
         "figures": figures,
@@ -124,5 +127,5 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Mappin
         "study": outputs.study,
         "interpretation": {"alignment": alignment, "probes": probe_results, "copy_probes": single["copy"],
                            "strongest": strongest,
-                           "rule": config["heatmap_rule"]},
+                           "rule": config.heatmap_rule},
     }
