@@ -1,5 +1,6 @@
 """Stage `download`: raw functions of the configured source -> data/raw/functions.parquet, and what names that
 data (the source; for the hub the dataset, revision and commit) -> metrics/source.json."""
+import argparse
 import os
 from collections import Counter
 from pathlib import Path
@@ -45,6 +46,8 @@ def check_file_paths(paths: tuple | dict) -> None:
 
 
 def main() -> None:
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     config = read_config(load_config())
     skipped = Counter()
     source = read_source(config, skipped, workers=os.cpu_count() or 1)

@@ -5,6 +5,7 @@ plots/length.csv and data/eval/ (scores.json with every number, predictions per 
 Every metric is given for all test rows and for the novel ones (no near-duplicate in train, see
 lib/prepare/near_duplicates.py).
 """
+import argparse
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -71,6 +72,8 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
 
 
 def main() -> None:
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     config, decode, device = read_config(load_config())
     device = resolve_device(device)
     test = pd.read_parquet(SPLIT / "test.parquet")

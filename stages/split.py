@@ -1,4 +1,5 @@
 """Stage `split`: pairs -> data/split/ (splits, vocab.json, near_duplicates.json, stats.json), metrics/data.json."""
+import argparse
 import json
 from collections import Counter
 from pathlib import Path
@@ -40,6 +41,8 @@ def near_duplicate_metrics(summary: dict) -> dict:
 
 
 def main() -> None:
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     params = load_config()
     config = read_config(params)
     pairs = pd.read_parquet(TOKENIZED / "pairs.parquet")

@@ -1,4 +1,5 @@
 """Stage `tokenize`: raw functions -> (summary tokens, code tokens) pairs in data/tokenized/pairs.parquet."""
+import argparse
 import os
 from collections import Counter
 from pathlib import Path
@@ -26,6 +27,8 @@ def read_config(params: Config) -> tuple[Limits, DocstringFilters]:
 
 
 def main() -> None:
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     limits, filters = read_config(load_config())
     raw = pd.read_parquet(RAW)
     counts, test_dropped = Counter(), []

@@ -1,4 +1,5 @@
 """Stage `visualize`: figures and report -> plots/report/, computed attention figures -> metrics/attention.json."""
+import argparse
 import json
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
 
 
 def main() -> None:
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     config, decode, shared = read_config(load_config())
     outputs = StudyOutputs.load()
     probes = decode_probes(list(config.probes), decode)

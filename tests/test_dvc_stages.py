@@ -8,7 +8,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib
+import os
 import shlex
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -140,3 +143,12 @@ def test_stage_params_list_every_key_its_config_reads(stage):
 def test_download_hashes_the_folder_its_files_source_reads():
     from lib.prepare.sources import INPUT_FOLDER
     assert str(INPUT_FOLDER) in STAGES["download"]["deps"]
+
+
+@pytest.mark.parametrize("module", sorted({command_module(spec["cmd"])[0] for spec in STAGES.values()}))
+def test_every_stage_answers_help_without_running(module, tmp_path):
+    """`--help` prints the stage's usage and exits; nothing is read or written (the folder has no params.yaml)."""
+    done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0 and done.stdout.startswith("usage:") and "Stage `" in done.stdout
+    assert list(tmp_path.iterdir()) == []
