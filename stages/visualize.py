@@ -33,7 +33,7 @@ def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
     for model in ATTENTION_KINDS:
         checkpoint = load_checkpoint(Path(f"models/{model}.pt"), device=torch.device("cpu"))
         generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode,
-                               gates=True)
+                               gates=True, progress=f"probes {model}")
         probes += [Probe(model, summary, src, g.tokens, g.attention, g.copy_gate)
                    for summary, src, g in zip(summaries, sources, generations)]
     return probes
