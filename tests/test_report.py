@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from lib.study.experiments import CURVE_COLUMNS, EMPTY_SEEDS, study_from_rows
-from lib.study.report import SECTIONS, example_records, md_escape, render, write_report
+from lib.study.report import SECTIONS, md_escape, render, write_report
 from lib.study.report.findings import Difference, find
 from lib.study.report.pdf import markdown_to_html, new_pdf, to_pdf
 
@@ -77,9 +77,10 @@ def scores():
     }
 
 
-def example(summary="return the <maximum> of a | b, costs $x^2 \\frac$", cls="syntax_error", bleu=42.0):
+def example(summary="return the <maximum> of a | b, costs $x^2 \\frac$", bleu=None):
+    """An example of data/eval/examples.json: an error class's has no sentence BLEU, a best or worst output's has."""
     return {"summary": summary, "reference_code": "def f(a, b):\n    return max(a, b)",
-            "generated_code": "def f(a, b):\n    return a", "bleu": bleu, "error_class": cls}
+            "generated_code": "def f(a, b):\n    return a"} | ({} if bleu is None else {"bleu": bleu})
 
 
 def probe(scope, reason=None, ratio=None, target_rows=0, other_rows=26, other_mean=0.18):
@@ -143,8 +144,8 @@ def report_context(folder: Path, with_study: bool = True) -> dict:
                   for m, loss in (("rnn", 4.0), ("lstm", 3.5), ("attn", 3.0), ("copy", 2.9))},
         "eval": scores(),
         "figures": figures,
-        "examples": {"errors": {"attn": {"syntax_error": [example()], "correct": []}},
-                     "best": {"attn": [example("return the larger", "correct", 90.0)]},
+        "examples": {"errors": {"attn": {"correct": [], "syntax_error": [example()], "wrong_operator": []}},
+                     "best": {"attn": [example("return the larger", 90.0)]},
                      "worst": {"rnn": [example("sum two numbers", bleu=1.0)]}},
         "study": study() if with_study else {"seeds": dict(EMPTY_SEEDS), "curve": pd.DataFrame(columns=CURVE_COLUMNS)},
         "interpretation": {
@@ -292,13 +293,6 @@ def test_markdown_escapes_tokens_and_pipes(tmp_path, context):
     text = markdown_of(tmp_path, context)
     assert r"\<maximum\> of a \| b, costs \$x^2 \\frac\$" in text
     assert md_escape("a_b") == r"a\_b"
-
-
-def test_example_records_from_predictions():
-    table = pd.DataFrame({"summary": ["s"], "reference_code": ["a"], "generated_code": ["b"],
-                          "bleu": [np.float32(3.5)], "error_class": ["correct"], "src": [["s"]]})
-    assert example_records(table) == [{"summary": "s", "reference_code": "a", "generated_code": "b",
-                                       "bleu": 3.5, "error_class": "correct"}]
 
 
 # --- the PDF ---------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from lib.evaluation.scoring import BASELINE, SYSTEMS
+from lib.study.interpretation import EOS
 from lib.study.report import numbers, scores, tables
 from lib.study.report.attention import attention_view, docstring
 from lib.study.report.findings import TOTAL_CLASS, find
@@ -54,15 +55,7 @@ def join_and(items, last: str = "and") -> str:
 
 def quote(token: str) -> str:
     """A docstring token in quotes; the source EOS column is the end-of-docstring marker."""
-    return "the end-of-docstring marker" if token == "<eos>" else f"“{token}”"
-
-
-def example_records(predictions, columns=("summary", "reference_code", "generated_code", "bleu",
-                                          "error_class")) -> list[dict]:
-    """Rows of a predictions DataFrame as the example dicts the context expects."""
-    present = [c for c in columns if c in predictions.columns]
-    return [{c: (float(v) if c == "bleu" else str(v)) for c, v in zip(present, row)}
-            for row in predictions[present].itertuples(index=False)]
+    return "the end-of-docstring marker" if token == EOS else f"“{token}”"
 
 
 def _excerpt(text) -> str:
@@ -72,9 +65,10 @@ def _excerpt(text) -> str:
     return "\n".join(lines[:MAX_CODE_LINES] + ([f"# ... {cut} more lines"] if cut > 0 else []))
 
 
-def _example(example: Mapping, system: str, label: str) -> dict:
-    """{label, system, bleu, summary, listing: the reference and the system's output in one listing}."""
-    return {"label": label, "system": system, "bleu": example["bleu"], "summary": example["summary"],
+def _example(example: Mapping, system: str, label: str, bleu: float | None = None) -> dict:
+    """{label, system, bleu (sentence BLEU; examples.json gives it for the best and worst outputs only), summary,
+    listing: the reference and the system's output in one listing}."""
+    return {"label": label, "system": system, "bleu": bleu, "summary": example["summary"],
             "listing": f"# reference\n{_excerpt(example['reference_code'])}\n"
                        f"# {system} wrote\n{_excerpt(example['generated_code'])}"}
 
@@ -95,13 +89,13 @@ def examples_view(context: Mapping, classes) -> dict:
 
     errors = []
     for cls in classes:
-        for system in sorted(examples["errors"], key=lambda s: (-bleu.get(s, float("-inf")), SYSTEMS.index(s))):
-            example = unseen(examples["errors"][system].get(cls, []), system)
+        for system in sorted(examples["errors"], key=lambda s: -bleu[s]):
+            example = unseen(examples["errors"][system][cls], system)
             if example:
                 errors.append(_example(example, system, numbers.humanize(cls).capitalize()))
                 break
-    extremes = [_example(example, system, f"{kind.capitalize()} output") for kind in ("best", "worst")
-                for system in [s for s in SYSTEMS if s in examples[kind]]
+    extremes = [_example(example, system, f"{kind.capitalize()} output", example["bleu"])
+                for kind in ("best", "worst") for system in [s for s in SYSTEMS if s in examples[kind]]
                 for example in [unseen(examples[kind][system], system)] if example]
     return {"errors": errors, "extremes": extremes}
 
@@ -163,7 +157,8 @@ def write_report(context: Mapping, markdown_path, pdf_path) -> tuple[Path, Path]
       study           {"seeds": metrics/study/seeds.json, "curve": plots/learning_curve.csv as a DataFrame}
                       (lib.study.experiments.read_study); used where it describes these results (findings)
       examples        data/eval/examples.json: {"errors": {system: {class: [example]}}, "best" / "worst":
-                      {system: [example]}}, example = {summary, reference_code, generated_code, bleu, error_class}
+                      {system: [example]}}, example = {summary, reference_code, generated_code}, with its sentence
+                      bleu for the best and worst outputs
       interpretation  {"alignment": dict, "probes": [dict], "strongest": [{"caption", "pairs"}], "rule": str}
     """
     markdown_path, pdf_path = Path(markdown_path), Path(pdf_path)

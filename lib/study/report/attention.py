@@ -40,7 +40,7 @@ def heatmaps(context: Mapping) -> list[dict]:
     probe, focus: see focus}; the attn probes' heatmaps belong to the probe."""
     strongest = {item["caption"]: item for item in context["interpretation"]["strongest"]}
     return [{"path": item["path"], "caption": item["caption"], "of_copy": item["caption"].startswith(COPY_PROBE_PREFIX),
-             "focus": focus(strongest[item["caption"]]) if item["caption"] in strongest else None}
+             "focus": focus(strongest[item["caption"]])}
             for item in context["figures"]["attention"] if not item["caption"].startswith(PROBE_PREFIX)]
 
 
@@ -71,11 +71,11 @@ def probe(context: Mapping) -> dict:
     single = []
     for p in probes:
         if p["scope"].startswith(PROBE_PREFIX):
-            pairs = [(str(t), str(s)) for t, s, *_ in strongest.get(p["scope"], {}).get("pairs", [])]
+            pairs = [(str(t), str(s)) for t, s, *_ in strongest[p["scope"]]["pairs"]]
             peaks = list(dict.fromkeys(t for t, s in pairs if s.lower() == str(p["word"]).lower()))
             single.append(p | {"summary": p["scope"][len(PROBE_PREFIX):], "decoded": bool(pairs), "peaks": peaks,
-                               "figure": paths.get(p["scope"])})
-    listed = [strongest[p["scope"]] for p in single if p["scope"] in strongest]
+                               "figure": paths[p["scope"]]})
+    listed = [strongest[p["scope"]] for p in single]
     return {"word": probes[0]["word"], "targets": probes[0]["targets"], "corpus": corpus, "single": single,
             "measured": any(p["ratio"] is not None for p in probes), "present": any(p["present"] for p in probes),
             "listing": "\n\n".join(map(_listing, listed))}

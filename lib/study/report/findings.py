@@ -168,7 +168,7 @@ class Findings:
 
 def _same_bleu(bleu: Mapping[str, float], evaluation: Mapping) -> bool:
     """Whether every system's BLEU equals this report's."""
-    return all(sc.value(evaluation.get(system, {}), "bleu") == value for system, value in bleu.items())
+    return all(evaluation[system]["bleu"] == value for system, value in bleu.items())
 
 
 def seeds_in_use(context: Mapping) -> Mapping | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from lib.evaluation.alignment import EDIT_OPS
 from lib.evaluation.errors import ERROR_CLASSES
 from lib.study.report import scores as sc
 from lib.study.report.findings import TOTAL_CLASS, Findings
@@ -147,7 +148,6 @@ def results_tables(evaluation: Mapping, findings: Findings) -> dict[str, Table |
     seeds = findings.seeds
     free = {s: evaluation[s]["without_constraint"] for s in names if "without_constraint" in evaluation[s]}
     edits = {s: evaluation[s]["token_errors"] for s in names}
-    ops = list(dict.fromkeys(op for errs in edits.values() for op in errs["total"]))
     types = list(dict.fromkeys(t for errs in edits.values() for t in errs if t != "total"))
     subset = sc.subset(evaluation)
     classes = error_classes(evaluation)
@@ -174,8 +174,8 @@ def results_tables(evaluation: Mapping, findings: Findings) -> dict[str, Table |
         "further": _systems_table("Further measures of the outputs.", sections, FURTHER_COLUMNS),
         "token_edits": Table(
             "Token edits per reference token, after aligning each output with its reference.",
-            ["system", *(EDIT_LABELS.get(op, humanize(op)) for op in ops), "all edits"],
-            [[s, *(_cell(errs["total"], op, fmt_rate) for op in ops), fmt_rate(sum(errs["total"].values()))]
+            ["system", *(EDIT_LABELS[op] for op in EDIT_OPS), "all edits"],
+            [[s, *(_cell(errs["total"], op, fmt_rate) for op in EDIT_OPS), fmt_rate(sum(errs["total"].values()))]
              for s, errs in edits.items()]),
         "token_types": Table(
             "Token edits per reference token by token type (substitutions, insertions and deletions together).",
