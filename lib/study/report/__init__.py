@@ -1,72 +1,170 @@
 """The study's report, written as Markdown (renders on GitHub) and as a PDF made from that same Markdown.
 
+The findings (findings.py: each claim as a record with whether its rule passed) and the tables (tables.py) are
+computed from the context as data; one Jinja2 template, report.md.j2, words them, with the number formatters of
+numbers.py as filters; pdf.py lays the Markdown out as a PDF.
+
 Modules, one concern each:
-  results      what metrics/eval.json holds: systems, subsets, bootstrap comparisons (all optional)
-  numbers      how each kind of number is written
-  document     the blocks a section is made of (paragraph, list, table, code, figure)
-  tables       every table, built only from the rows and columns that have data
-  attention    the attention section: heatmaps, alignment, the probe told once
-  study        the seed and learning-curve study as findings: which orders hold in every seed, the curve
-  conclusions  the abstract and the conclusions, generated from the numbers by fixed rules
-  sections     the sections in reading order
-  markdown     blocks -> Markdown
-  pdf          Markdown -> PDF (markdown-it-py + fpdf2)
+  scores     what data/eval/scores.json holds, read as stages/evaluate.py writes it
+  numbers    how each kind of number is written
+  findings   every claim and measured summary, as records
+  tables     every table, as data
+  attention  the attention section's heatmaps and probe, as data
+  pdf        Markdown -> PDF (markdown-it-py + fpdf2)
 
 Units: BLEU is sacrebleu's corpus BLEU on a 0-100 scale; every rate is a fraction in [0, 1] in the metric
 files and a percentage in the report.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from lib.study.report.conclusions import abstract, conclusions
-from lib.study.report.markdown import md_escape, to_markdown
+import jinja2
+
+from lib.evaluation.scoring import BASELINE, SYSTEMS
+from lib.study.interpretation import EOS
+from lib.study.report import numbers, scores, tables
+from lib.study.report.attention import attention_view, docstring
+from lib.study.report.findings import TOTAL_CLASS, find
 from lib.study.report.pdf import to_pdf
-from lib.study.report.sections import SECTIONS, build_sections
-from lib.study.report.tables import results_table
 
-__all__ = ["SECTIONS", "abstract", "build_sections", "conclusions", "example_records", "md_escape", "results_table",
-           "write_report"]
-DEFAULT_TITLE = "docstring → Python: sequence-to-sequence models against retrieval"
+TITLE = "docstring → Python: sequence-to-sequence models against retrieval"
+SECTIONS = ("Abstract", "Data", "Models and training", "Results", "Error analysis", "Attention", "Examples",
+            "Conclusions")
+MAX_CODE_LINES = 12  # longer example listings are cut
+_MD_SPECIAL = "\\`*_<>|[]#$"  # $ too: GitHub renders $...$ as math
 
 
-def example_records(predictions, columns=("summary", "reference_code", "generated_code", "bleu",
-                                          "error_class")) -> list[dict]:
-    """Rows of a predictions DataFrame as the example dicts the context expects."""
-    present = [c for c in columns if c in predictions.columns]
-    return [{c: (float(v) if c == "bleu" else str(v)) for c, v in zip(present, row)}
-            for row in predictions[present].itertuples(index=False)]
+def md_escape(text) -> str:
+    """Plain text safe in Markdown: special characters backslash-escaped, newlines as spaces."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text).replace("\n", " "))
+
+
+def paragraph(text: str) -> str:
+    """A paragraph's line: the template's text with its whitespace collapsed, escaped, ending in a newline."""
+    return md_escape(" ".join(text.split())) + "\n"
+
+
+def join_and(items, last: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    return ", ".join(items[:-1]) + f" {last} " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def quote(token: str) -> str:
+    """A docstring token in quotes; the source EOS column is the end-of-docstring marker."""
+    return "the end-of-docstring marker" if token == EOS else f"“{token}”"
+
+
+def _excerpt(text) -> str:
+    """At most MAX_CODE_LINES lines of code, with a note of what was cut."""
+    lines = str(text).splitlines() or [""]
+    cut = len(lines) - MAX_CODE_LINES
+    return "\n".join(lines[:MAX_CODE_LINES] + ([f"# ... {cut} more lines"] if cut > 0 else []))
+
+
+def _example(example: Mapping, system: str, label: str, bleu: float | None = None) -> dict:
+    """{label, system, bleu (sentence BLEU; examples.json gives it for the best and worst outputs only), summary,
+    listing: the reference and the system's output in one listing}."""
+    return {"label": label, "system": system, "bleu": bleu, "summary": example["summary"],
+            "listing": f"# reference\n{_excerpt(example['reference_code'])}\n"
+                       f"# {system} wrote\n{_excerpt(example['generated_code'])}"}
+
+
+def examples_view(context: Mapping, classes) -> dict:
+    """errors: one example per error class (from the strongest system that has one), extremes: each system's best
+    and worst output; an output is shown once."""
+    examples, seen = context["examples"], set()
+    bleu = scores.scored(context["eval"], "bleu")
+
+    def unseen(found, system):
+        for example in found:
+            key = (system, example["summary"], example["generated_code"])
+            if key not in seen:
+                seen.add(key)
+                return example
+        return None
+
+    errors = []
+    for cls in classes:
+        for system in sorted(examples["errors"], key=lambda s: -bleu[s]):
+            example = unseen(examples["errors"][system][cls], system)
+            if example:
+                errors.append(_example(example, system, numbers.humanize(cls).capitalize()))
+                break
+    extremes = [_example(example, system, f"{kind.capitalize()} output", example["bleu"])
+                for kind in ("best", "worst") for system in [s for s in SYSTEMS if s in examples[kind]]
+                for example in [unseen(examples[kind][system], system)] if example]
+    return {"errors": errors, "extremes": extremes}
+
+
+class Numbering:
+    """Tables and figures numbered in the order the template shows them."""
+
+    def __init__(self):
+        self.counts = {"table": 0, "figure": 0}
+
+    def __call__(self, kind: str) -> int:
+        self.counts[kind] += 1
+        return self.counts[kind]
+
+
+def environment() -> jinja2.Environment:
+    """The template's environment: strict (a missing key fails), the formatters of numbers.py as filters."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                             extensions=["jinja2.ext.do"])
+    env.filters |= {"bleu": numbers.fmt_bleu, "rate": numbers.fmt_rate, "signed": numbers.fmt_signed,
+                    "interval": numbers.fmt_interval, "count": numbers.fmt_count, "p_clause": numbers.p_clause,
+                    "humanize": numbers.humanize, "md": md_escape, "para": paragraph, "join_and": join_and,
+                    "capitalize_first": lambda text: text[:1].upper() + text[1:], "quote": quote,
+                    "docstring": docstring}
+    return env
+
+
+def render(context: Mapping, markdown_path: Path) -> str:
+    """The report's Markdown; figure links relative to the Markdown file's folder."""
+    evaluation = context["eval"]
+    findings = find(context)
+    classes = tables.error_classes(evaluation)
+
+    def link(path) -> str:
+        return Path(os.path.relpath(Path(path).resolve(), markdown_path.parent.resolve())).as_posix()
+
+    return environment().get_template("report.md.j2").render(
+        title=TITLE, c=context, data=context["data"], eval=evaluation, f=findings, m=findings.measures,
+        baseline=BASELINE, parse=list(scores.scored(evaluation, "parse_rate").values()),
+        models=scores.models(evaluation), subset=scores.SUBSET, classes=classes,
+        tables=tables.data_tables(context["data"]) | tables.training_tables(context["config"], context["train"])
+        | tables.results_tables(evaluation, findings)
+        | {"alignment": tables.alignment_table(context["interpretation"]["alignment"])},
+        attention=attention_view(context), examples=examples_view(context, [c for c in classes if c != TOTAL_CLASS]),
+        number=Numbering(), link=link)
 
 
 def write_report(context: Mapping, markdown_path, pdf_path) -> tuple[Path, Path]:
     """Write the report as Markdown and as a PDF of that Markdown; returns both paths.
 
-    `context` (every key optional; a missing part is said to be missing, a missing metric leaves out its
-    column or sentence):
-      title           str, the report's title
-      data            dict, metrics/data.json (tokenize, rows, pool, removed, length, vocab, oov; sources and
-                      near_duplicates when recorded)
-      config          dict, the shared configuration (params.yaml sections)
-      train           {model: dict}, metrics/train_<model>.json
-      eval            dict, metrics/eval.json: {system: {bleu (0-100), rates in [0, 1], errors: {class:
-                      {count, rate}}, without_constraint, novel (optional subset), any further metric},
-                      bootstrap: {"a_vs_b": {bleu_a, bleu_b, diff or delta, ci_low, ci_high, p_value}},
-                      bleu_signature, novel: {system: {...}} (optional, the subset stored top-level)}
-      figures         {"loss", "length", "errors", "alignment", "learning_curve": path, "attention": [{"path",
-                      "caption"}]}; linked relative to the Markdown file's folder
+    `context` (lib.study.context.build_context):
+      data            data/split/stats.json
+      config          the shared configuration (params.yaml sections)
+      train           {model: metrics/train/<model>.json | metrics/timings/train_<model>.json}
+      eval            data/eval/scores.json (see scores)
+      figures         {"loss", "length", "errors", "alignment", "learning_curve" (with a curve of two sizes or
+                      more): path, "attention": [{"path", "caption"}]}
       study           {"seeds": metrics/study/seeds.json, "curve": plots/learning_curve.csv as a DataFrame}
-                      (lib.study.experiments.read_study); used where it describes these results, see study
-      examples        {"errors": {system: {class: [example]}}, "best" / "worst": {system: [example]}},
-                      example = {summary, reference_code, generated_code, bleu, error_class}; see example_records
-      interpretation  {"alignment": dict, "probes": [dict], "strongest": [{"caption", "pairs"}], "rule": str,
-                       "model": str (optional, default attn)}; see lib/study/context.py
+                      (lib.study.experiments.read_study); used where it describes these results (findings)
+      examples        data/eval/examples.json: {"errors": {system: {class: [example]}}, "best" / "worst":
+                      {system: [example]}}, example = {summary, reference_code, generated_code}, with its sentence
+                      bleu for the best and worst outputs
+      interpretation  {"alignment": dict, "probes": [dict], "strongest": [{"caption", "pairs"}], "rule": str}
     """
     markdown_path, pdf_path = Path(markdown_path), Path(pdf_path)
-    title = context.get("title", DEFAULT_TITLE)
     markdown_path.parent.mkdir(parents=True, exist_ok=True)
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    text = to_markdown(title, build_sections(context), markdown_path)
+    text = render(context, markdown_path)
     markdown_path.write_text(text, encoding="utf-8")
-    to_pdf(text, markdown_path.parent, pdf_path, title)
+    to_pdf(text, markdown_path.parent, pdf_path, TITLE)
     return markdown_path, pdf_path

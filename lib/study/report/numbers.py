@@ -8,18 +8,11 @@ from __future__ import annotations
 import math
 
 DASH = "—"
-# Metric names that hold a fraction in [0, 1] (shown as a percentage) when the report does not know them.
-RATE_WORDS = ("rate", "accuracy", "exact_match", "share", "fraction")
 
 
 def missing(value) -> bool:
     """None or NaN (the metrics of an empty set are NaN in eval.json)."""
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def is_number(value) -> bool:
-    """An int or float that is not a bool and not missing."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not missing(value)
 
 
 def fmt_bleu(value) -> str:
@@ -37,16 +30,16 @@ def fmt_p(value) -> str:
     return DASH if missing(value) else ("< 0.001" if value < 0.001 else f"{value:.3f}")
 
 
-def p_clause(value, label: str = "p") -> str:
+def p_clause(value) -> str:
     """A p-value as a clause: 'p < 0.001' or 'p = 0.010' (never 'p = < 0.001')."""
     if missing(value):
-        return f"{label} not available"
-    return f"{label} < 0.001" if value < 0.001 else f"{label} = {value:.3f}"
+        return "p not available"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
 
 
-def fmt_signed(value, digits: int = 2) -> str:
+def fmt_signed(value) -> str:
     """A difference with its sign, a real minus sign for negatives: +1.84, −5.68."""
-    return DASH if missing(value) else f"{value:+.{digits}f}".replace("-", "−")
+    return DASH if missing(value) else f"{value:+.2f}".replace("-", "−")
 
 
 def fmt_interval(low, high) -> str:
@@ -95,28 +88,12 @@ def fmt_duration(seconds) -> str:
     return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
-def fmt_share_or_count(value) -> str:
-    """A quantity stored either as a count (int) or as a share (float in [0, 1])."""
-    if isinstance(value, float) and 0 <= value <= 1:
-        return fmt_rate(value)
-    return fmt_number(value)
-
-
 def fmt_value(value) -> str:
     """A setting of any type: lists joined, booleans as yes / no, numbers via fmt_number."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(fmt_value(v) for v in value)
-    return fmt_number(value)
-
-
-def fmt_metric(key: str, value) -> str:
-    """A metric the report does not know by name: a percentage when its name says it is a rate."""
-    if key == "bleu" or key.endswith("_bleu"):
-        return fmt_bleu(value)
-    if any(word in key for word in RATE_WORDS) and is_number(value) and 0 <= value <= 1:
-        return fmt_rate(value)
     return fmt_number(value)
 
 
