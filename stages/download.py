@@ -46,8 +46,6 @@ def check_file_paths(paths: tuple | dict) -> None:
 
 
 def main() -> None:
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     config = read_config(load_config())
     skipped = Counter()
     source = read_source(config, skipped, workers=os.cpu_count() or 1)
@@ -68,4 +66,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     run_stage(main)

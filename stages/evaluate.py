@@ -72,8 +72,6 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
 
 
 def main() -> None:
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     config, decode, device = read_config(load_config())
     device = resolve_device(device)
     test = pd.read_parquet(SPLIT / "test.parquet")
@@ -138,4 +136,6 @@ def results_table(results: dict) -> str:
 
 
 if __name__ == "__main__":
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     run_stage(main)

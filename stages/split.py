@@ -41,8 +41,6 @@ def near_duplicate_metrics(summary: dict) -> dict:
 
 
 def main() -> None:
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     params = load_config()
     config = read_config(params)
     pairs = pd.read_parquet(TOKENIZED / "pairs.parquet")
@@ -119,4 +117,6 @@ def official_test(test: pd.DataFrame, train: pd.DataFrame, dropped_path: Path = 
 
 
 if __name__ == "__main__":
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     run_stage(main)

@@ -27,8 +27,6 @@ def read_config(params: Config) -> tuple[Limits, DocstringFilters]:
 
 
 def main() -> None:
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     limits, filters = read_config(load_config())
     raw = pd.read_parquet(RAW)
     counts, test_dropped = Counter(), []
@@ -53,4 +51,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     run_stage(main)

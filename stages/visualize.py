@@ -40,8 +40,6 @@ def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
 
 
 def main() -> None:
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     config, decode, shared = read_config(load_config())
     outputs = StudyOutputs.load()
     probes = decode_probes(list(config.probes), decode)
@@ -56,4 +54,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # No options: `--help` says what the stage does, without running it.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     run_stage(main)
