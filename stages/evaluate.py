@@ -22,7 +22,7 @@ from lib.decoding.prediction import generate
 from lib.decoding.unknowns import count_unknowns
 from lib.evaluation.metrics import bleu_interval, paired_bootstrap
 from lib.evaluation.retrieval import TfidfRetriever
-from lib.evaluation.scoring import (BASELINE, SYSTEMS, error_examples, extreme_examples, headline, length_table,
+from lib.evaluation.scoring import (BASELINE, COMPARISONS, SYSTEMS, error_examples, extreme_examples, headline, length_table,
                                   predictions_frame, score, subset_scores, teacher_forced_accuracy,
                                   token_error_analysis)
 from lib.models.batching import collate, encode_rows
@@ -31,9 +31,6 @@ from lib.models.seq2seq import ATTENTION_KINDS, MODEL_KINDS
 from lib.prepare.near_duplicates import evaluation_subsets
 from lib.tokens.vocabulary import UNK
 
-# Each pair (a, b) asks: is a better than b?
-COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), ("copy", "attn"),
-               *((m, BASELINE) for m in MODEL_KINDS))
 SPLIT = Path("data/split")
 OUTPUT = Path("data/eval")
 METRICS = Path("metrics/eval")

@@ -16,6 +16,9 @@ from lib.tokens.vocabulary import PAD_ID, UNK_ID
 
 BASELINE = "retrieval"  # TF-IDF nearest-docstring retrieval, scored beside the models
 SYSTEMS = (*MODEL_KINDS, BASELINE)
+# The pairs (a, b) whose BLEU difference evaluate bootstraps, each asking: is a better than b?
+COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), ("copy", "attn"),
+               *((m, BASELINE) for m in MODEL_KINDS))
 
 
 def in_system_order(names) -> list[str]:

@@ -44,21 +44,17 @@ import pandas as pd
 
 from lib.common.cli import StageError, run_stage
 from lib.common.outputs import write_json_atomic, write_text_atomic
-from lib.common.config import load_params
-from lib.evaluation.scoring import BASELINE, SYSTEMS
-from lib.models.seq2seq import MODEL_KINDS
+from lib.common.config import PARAMS_FILE, load_params
+from lib.evaluation.scoring import BASELINE, COMPARISONS, SYSTEMS
 
 SEEDS_FILE = Path("metrics/study/seeds.json")
 CURVE_FILE = Path("plots/learning_curve.csv")
-PARAMS_FILE = "params.yaml"
 SEED, SIZE = "train.seed", "split.n_train"
 # Settings of how a run is executed, not of what it learns: a study run may change them (the size runs shared
 # 2 cores as 2 queue workers of 1 thread each). Threads can change float rounding, like another CPU does.
 EXECUTION = ("train.num_threads", "train.device")
 DATA_FILE, TRAIN_PAIRS = "metrics/data.json", "rows.train"
-# The pairs (a, b) whose order the study checks, a usually above b: the pairs stages/evaluate.py bootstraps.
-ORDERINGS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), ("copy", "attn"),
-             *((m, BASELINE) for m in MODEL_KINDS))
+ORDERINGS = COMPARISONS  # the study checks across seeds the orders evaluate bootstraps
 FINISHED, UNFINISHED = (None, "Success"), ("Queued", "Running", "Failed")
 EXPERIMENT_TYPES = ("branch_commit", "branch_base")
 # Curve column <system>_<suffix> -> its key in metrics/eval/<system>.json.
