@@ -16,12 +16,14 @@ TINY = {
     "train.emb_dim": 16, "train.hidden_dim": 16, "train.max_epochs": 2, "train.batch_size": 32,
     "train.adaptive_cutoffs": [], "attn.attention_dim": 16, "copy.attention_dim": 16,
     "decode.beam_size": 2, "decode.max_len": 30, "evaluate.bootstrap_resamples": 50,
+    "train.num_threads": 1,  # one thread: a busy machine slows the tiny run, not stalls it in spinning threads
 }
+TIMEOUT_S = 900  # a stalled command fails with its output instead of holding the suite
 SYSTEMS = ("rnn", "lstm", "attn", "copy", "retrieval")
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -134,7 +136,8 @@ def test_a_bad_param_stops_the_stage_with_one_line(project):
     original = (project / "params.yaml").read_text()
     set_params(project / "params.yaml", {"split.n_test": -1})
     try:
-        result = subprocess.run([sys.executable, "-m", "stages.split"], cwd=project, capture_output=True, text=True)
+        result = subprocess.run([sys.executable, "-m", "stages.split"], cwd=project, capture_output=True, text=True,
+                                timeout=TIMEOUT_S)
     finally:
         (project / "params.yaml").write_text(original)
     assert result.returncode == 1
@@ -150,7 +153,8 @@ def test_the_outputs_a_failed_stage_deleted_come_back_as_the_readme_says(project
     original = (project / "params.yaml").read_text()
     set_params(project / "params.yaml", {"split.n_test": -1})
     try:
-        failed = subprocess.run([sys.executable, "-m", "dvc", "repro", "split"], cwd=project, capture_output=True)
+        failed = subprocess.run([sys.executable, "-m", "dvc", "repro", "split"], cwd=project, capture_output=True,
+                                timeout=TIMEOUT_S)
     finally:
         (project / "params.yaml").write_text(original)
     assert failed.returncode != 0
