@@ -26,7 +26,8 @@ from lib.common.cli import run_stage
 from lib.common.device import set_seed
 from lib.common.config import Config, TrainConfig, load_config
 from lib.models.batching import make_batches
-from lib.models.seq2seq import MODEL_KINDS, build_model
+from lib.models.registry import MODEL_KINDS, MODELS
+from lib.models.seq2seq import build_model
 from lib.training.trainer import load_data, read_config, train_step
 
 
@@ -65,7 +66,7 @@ def reference(script: Path, kind: str, config: TrainConfig, vocab_sizes: tuple[i
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Training throughput: ours vs the reference trainer.")
     # the reference trainer has no copy model; its training time is in metrics/timings/train_copy.json
-    assignment_models = [kind for kind in MODEL_KINDS if kind != "copy"]
+    assignment_models = [kind for kind in MODEL_KINDS if not MODELS[kind].copy]
     parser.add_argument("--models", nargs="+", choices=assignment_models, default=assignment_models)
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--split", default="data/split")

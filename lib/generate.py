@@ -20,7 +20,7 @@ from lib.common.cli import DataError, StageError
 from lib.common.config import PARAMS_FILE, Config, DecodeConfig, ParamError, load_config
 from lib.decoding.prediction import generate
 from lib.models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from lib.models.seq2seq import ATTENTION_KINDS, MODEL_KINDS
+from lib.models.registry import ATTENTION_KINDS, MODEL_KINDS
 from lib.prepare.json_rows import read_json_rows
 from lib.tokens.code_tokens import detokenize
 from lib.tokens.docstrings import summarize, tokenize_summary

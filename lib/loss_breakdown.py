@@ -22,7 +22,7 @@ import torch
 from lib.evaluation.alignment import DocstringNames, signature_names, token_type
 from lib.models.batching import encode_copy, encode_rows, make_batches
 from lib.models.checkpoint import load_checkpoint
-from lib.models.seq2seq import MODEL_KINDS
+from lib.models.registry import MODEL_KINDS
 
 EOS_TYPE = "eos"
 
@@ -39,7 +39,7 @@ def piece_types(src_tokens: Sequence[str], tgt_tokens: Sequence[str], pieces_of)
 def breakdown(checkpoint, frame: pd.DataFrame, batch_size: int = 64) -> pd.DataFrame:
     """One row per token type: share of pieces, mean loss per piece, contribution to the loss."""
     model, src_vocab, tgt_vocab = checkpoint.model.eval(), checkpoint.src_vocab, checkpoint.tgt_vocab
-    copy = model.copy_gate is not None
+    copy = model.spec.copy
     examples = encode_rows(frame, src_vocab, tgt_vocab, copy=copy)
     types = []
     for src, tgt in zip(frame["src"], frame["tgt"]):

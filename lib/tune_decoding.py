@@ -19,7 +19,7 @@ from lib.decoding.prediction import generate
 from lib.decoding.unknowns import count_unknowns
 from lib.evaluation import metrics
 from lib.models.checkpoint import load_checkpoint
-from lib.models.seq2seq import MODEL_KINDS
+from lib.models.registry import MODEL_KINDS
 from lib.tokens.vocabulary import UNK
 
 

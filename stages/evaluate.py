@@ -27,7 +27,7 @@ from lib.evaluation.scoring import (BASELINE, COMPARISONS, SYSTEMS, error_exampl
                                   token_error_analysis)
 from lib.models.batching import collate, encode_rows
 from lib.models.checkpoint import load_checkpoint
-from lib.models.seq2seq import ATTENTION_KINDS, MODEL_KINDS
+from lib.models.registry import ATTENTION_KINDS, MODEL_KINDS, MODELS
 from lib.prepare.near_duplicates import evaluation_subsets
 from lib.tokens.vocabulary import UNK
 
@@ -55,7 +55,7 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
     attention = [g.attention for g in generations] if name in ATTENTION_KINDS else None
     frame = predictions_frame(test, [g.tokens for g in generations], attention)
     frame["unknowns"] = [count_unknowns(g.raw_tokens, UNK) for g in generations]
-    encoded = encode_rows(test, src_vocab, tgt_vocab, copy=name == "copy")
+    encoded = encode_rows(test, src_vocab, tgt_vocab, copy=MODELS[name].copy)
     batches = [collate(encoded[i: i + 64], len(tgt_vocab)) for i in range(0, len(encoded), 64)]
     result = score(frame, config.short_len, config.benchmark_bleu)
     result["token_accuracy"] = round(teacher_forced_accuracy(model, batches, device), 4)

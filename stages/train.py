@@ -10,7 +10,7 @@ import argparse
 
 from lib.common.cli import run_stage
 from lib.common.config import load_config
-from lib.models.seq2seq import MODEL_KINDS
+from lib.models.registry import MODEL_KINDS
 from lib.training.trainer import read_config, run
 
 

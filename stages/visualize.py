@@ -10,7 +10,7 @@ from lib.common.outputs import atomic_dir, write_json_atomic
 from lib.common.config import Config, DecodeConfig, VisualizeConfig, as_dict, load_config
 from lib.decoding.prediction import generate
 from lib.models.checkpoint import load_checkpoint
-from lib.models.seq2seq import ATTENTION_KINDS
+from lib.models.registry import ATTENTION_KINDS
 from lib.study.context import Probe, StudyOutputs, build_context
 from lib.study.report import write_report
 from lib.tokens.docstrings import tokenize_summary

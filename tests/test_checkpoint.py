@@ -61,3 +61,16 @@ def test_corrupt_checkpoints(tmp_path):
     torch.save({"weights": torch.zeros(2)}, path)  # a torch file, but not ours
     with pytest.raises(CheckpointError, match="not a model checkpoint.*dvc repro"):
         load_checkpoint(path)
+
+
+def test_a_copy_checkpoint_from_before_the_output_layer_object_loads(tmp_path):
+    """Its softmax was saved as output_layer.*, its gate as copy_gate.*: both load into the CopyGenerator."""
+    model, _, path = saved(tmp_path, "copy")
+    payload = torch.load(path, weights_only=True)
+    payload["model_state"] = {key.replace("output_layer.vocabulary.", "output_layer.").replace(
+        "output_layer.gate.", "copy_gate."): value for key, value in payload["model_state"].items()}
+    assert any(key.startswith("copy_gate.") for key in payload["model_state"])
+    torch.save(payload, path)
+    loaded = load_checkpoint(path).model.state_dict()
+    assert loaded.keys() == model.state_dict().keys()
+    assert all(torch.equal(loaded[key], value) for key, value in model.state_dict().items())

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from lib.models.batching import collate
-from lib.models.seq2seq import build_model, usable_cutoffs
+from lib.models.output_layers import AdaptiveSoftmax, usable_cutoffs
+from lib.models.seq2seq import build_model
 
 KINDS = ("rnn", "lstm", "attn")
 CONFIG = {"emb_dim": 8, "hidden_dim": 12, "dropout": 0.0, "num_layers": 1, "attention_dim": 10,
@@ -62,16 +63,16 @@ def state_row(state, row):
 @pytest.mark.parametrize("cutoffs", [[], [8, 20]])
 def test_loss_counts_only_real_positions(kind, cutoffs):
     m = model(kind, adaptive_cutoffs=cutoffs, hidden_dim=16)
-    assert m.adaptive == bool(cutoffs)
+    assert isinstance(m.output_layer, AdaptiveSoftmax) == bool(cutoffs)
     together = m.loss(collate(PAIRS))
     separately = sum(m.loss(collate([p])) for p in PAIRS)
     assert torch.allclose(together, separately, rtol=1e-5)
     batch = collate(PAIRS)
     features, _ = m(batch.src, batch.src_lengths, batch.tgt_in)
     real = batch.tgt_out != 0
-    log_probs = torch.log_softmax(m.output_layer(features[real]), -1)
+    log_probs = m.output_layer.log_probs(features[real])
     assert torch.allclose(-log_probs.gather(1, batch.tgt_out[real][:, None]).sum(), together, rtol=1e-5)
-    assert torch.equal(m.predict(features[real]), m.output_layer(features[real]).argmax(-1))
+    assert torch.equal(m.output_layer.predict(features[real]), log_probs.argmax(-1))
 
 
 @pytest.mark.parametrize("kind", KINDS)

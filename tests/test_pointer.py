@@ -49,7 +49,7 @@ def test_decoding_distribution_sums_to_one_and_oov_words_come_only_from_the_poin
     assert torch.allclose(log_probs.exp().sum(-1), torch.ones(2), atol=1e-5)
     # row 0: `List` (position 2) and `sorted` (3) are outside the target vocabulary: their mass is the gate's
     # copy share of the attention on them
-    gate = torch.sigmoid(model.copy_gate(model.decoder.step(batch.tgt_in[:, 0], state, encoded)[0]))
+    gate = model.output_layer.generation_probability(model.decoder.step(batch.tgt_in[:, 0], state, encoded)[0])
     for position in (2, 3):
         expected = (1 - gate[0]) * attention[0, position]
         assert torch.isclose(log_probs[0, len(TGT) + position].exp(), expected, atol=1e-6)
@@ -58,7 +58,7 @@ def test_decoding_distribution_sums_to_one_and_oov_words_come_only_from_the_poin
     assert log_probs[1, len(TGT) + 4] == -math.inf
     # with the gate shut (p_gen = 1) nothing outside the vocabulary can be written
     with torch.no_grad():
-        model.copy_gate.linear.bias.fill_(50.0)
+        model.output_layer.gate.linear.bias.fill_(50.0)
     log_probs, _, _ = model.decode_step(encoded, state, batch.tgt_in[:, 0])
     assert torch.all(log_probs[:, len(TGT):].exp() < 1e-12)
 
@@ -80,7 +80,7 @@ def test_training_loss_is_the_decoding_distribution_at_the_gold_tokens(cutoffs):
         expected -= log_probs[real].gather(1, gold[real].unsqueeze(1)).sum()
     assert torch.isfinite(loss) and torch.allclose(loss, expected, rtol=1e-4)
     loss.backward()
-    assert model.copy_gate.linear.weight.grad.abs().sum() > 0
+    assert model.output_layer.gate.linear.weight.grad.abs().sum() > 0
 
 
 def test_a_copying_model_writes_only_source_pieces_and_generate_joins_them():
@@ -89,7 +89,7 @@ def test_a_copying_model_writes_only_source_pieces_and_generate_joins_them():
     from lib.models.batching import encode_source
     model = copy_model()
     with torch.no_grad():
-        model.copy_gate.linear.bias.fill_(-50.0)  # p_gen = 0: every token is copied
+        model.output_layer.gate.linear.bias.fill_(-50.0)  # p_gen = 0: every token is copied
     source = ["return", "myList", "sorted"]
     src_ids, (copy_ids, _) = [encode_source(source, SRC)], encode_copy(source, TGT)
     greedy = greedy_decode(model, src_ids, max_len=6, copy_sources=[copy_ids])[0]
@@ -109,12 +109,12 @@ def test_the_copy_gate_of_a_decoded_output_matches_the_search():
     from lib.decoding.prediction import DecodeConfig, generate
     model = copy_model(seed=3)
     with torch.no_grad():
-        model.copy_gate.linear.bias.fill_(-50.0)  # p_gen ~ 0 at every step
+        model.output_layer.gate.linear.bias.fill_(-50.0)  # p_gen ~ 0 at every step
     [generation] = generate(model, SRC, TGT, [["return", "myList", "sorted"]],
                             DecodeConfig(max_len=5, constrained=False, replace_unk=False), gates=True)
     assert generation.copy_gate.shape == (len(generation.tokens),) and generation.copy_gate.max() < 1e-6
     with torch.no_grad():
-        model.copy_gate.linear.bias.fill_(50.0)  # p_gen ~ 1: generated from the vocabulary
+        model.output_layer.gate.linear.bias.fill_(50.0)  # p_gen ~ 1: generated from the vocabulary
     [generation] = generate(model, SRC, TGT, [["return", "the", "list"]],
                             DecodeConfig(max_len=5, constrained=False, replace_unk=False), gates=True)
     assert generation.copy_gate.min() > 1 - 1e-6

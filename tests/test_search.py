@@ -51,7 +51,7 @@ def test_greedy_is_batched_in_order_and_scores_its_output(kind, max_len):
         batch = collate([(src, target)])
         with torch.no_grad():
             features, _ = m(batch.src, batch.src_lengths, batch.tgt_in)
-            log_probs = m.log_probs(features[0])
+            log_probs = m.output_layer.log_probs(features[0])
         steps = len(hyp.ids) + (1 if hyp.ended else 0)
         expected = sum(float(log_probs[t, target[t + 1]]) for t in range(steps))
         assert hyp.score == pytest.approx(expected, abs=1e-4)

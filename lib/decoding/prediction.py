@@ -45,7 +45,7 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
     `progress`: a label for a tqdm bar of the docstrings decoded, on stderr and only when stderr is a terminal
     (so logs and queued runs stay quiet); the outputs are the same with or without it."""
     src_ids = [encode_source(tokens, src_vocab) for tokens in sources]
-    copy_ids = [encode_copy(tokens, tgt_vocab)[0] for tokens in sources] if model.copy_gate is not None else None
+    copy_ids = [encode_copy(tokens, tgt_vocab)[0] for tokens in sources] if model.spec.copy else None
     constraint = SyntaxConstraint(tgt_vocab, max_len=config.max_len) if config.constrained else None
     search = dict(max_len=config.max_len, batch_size=batch_size, device=device, constraint=constraint,
                   copy_sources=copy_ids, min_len=min(config.min_len, config.max_len), allow_unk=config.allow_unk)
@@ -68,7 +68,7 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
         tokens, groups = join(pieces)
         attention = whole_token_attention(hypothesis.attention, groups, owner, len(source))
         gate = None
-        if gates and model.copy_gate is not None:
+        if gates and model.spec.copy:
             piece_gates = copy_gates(model, src_ids[index], hypothesis.ids)
             gate = np.array([piece_gates[group].mean() for group in groups], dtype=np.float32)
         generations.append(Generation(tokens, raw, attention, float(hypothesis.score), gate))
@@ -86,7 +86,7 @@ def copy_gates(model, src_ids: Sequence[int], output_ids: Sequence[int]) -> np.n
     prev = torch.tensor([[BOS_ID, *output_ids[:-1]]], device=device)
     prev = prev.masked_fill(prev >= model.tgt_vocab_size, UNK_ID)  # copied words are read back as UNK
     features, _ = model(src, torch.tensor([len(src_ids)]), prev)
-    return torch.sigmoid(model.copy_gate(features[0])).cpu().numpy()
+    return model.output_layer.generation_probability(features[0]).cpu().numpy()
 
 
 def whole_token_attention(attention: np.ndarray | None, groups: Sequence[Sequence[int]], owner: Sequence[int],

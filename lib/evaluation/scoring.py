@@ -10,7 +10,7 @@ import torch
 
 from lib.evaluation import alignment, errors, metrics
 from lib.models.batching import Batch
-from lib.models.seq2seq import MODEL_KINDS
+from lib.models.registry import MODEL_KINDS
 from lib.tokens.code_tokens import detokenize
 from lib.tokens.vocabulary import PAD_ID, UNK_ID
 

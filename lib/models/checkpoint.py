@@ -12,7 +12,8 @@ from pathlib import Path
 import torch
 
 from lib.common.cli import StageError
-from lib.models.seq2seq import MODEL_KINDS, Seq2Seq, architecture, build_model
+from lib.models.registry import MODELS
+from lib.models.seq2seq import Seq2Seq, architecture, build_model
 from lib.tokens.vocabulary import Vocabulary
 
 FORMAT_VERSION = 1
@@ -85,18 +86,32 @@ def load_checkpoint(path: Path | str, device: torch.device | str = "cpu") -> Che
     required = ("kind", "architecture", "config", "src_vocab", "tgt_vocab", "epoch", "model_state")
     if not isinstance(payload, dict) or any(key not in payload for key in required):
         raise CheckpointError(f"checkpoint {path} is not a model checkpoint of this project: {hint}")
-    if payload["kind"] not in MODEL_KINDS:
+    if payload["kind"] not in MODELS:
         raise CheckpointError(f"checkpoint {path} has unknown model kind {payload['kind']!r}: {hint}")
     try:
         subwords = bool(payload.get("subwords", False))
         src_vocab, tgt_vocab = Vocabulary(payload["src_vocab"], subwords), Vocabulary(payload["tgt_vocab"], subwords)
         model = build_model(payload["kind"], len(src_vocab), len(tgt_vocab), payload["architecture"])
-        model.load_state_dict(payload["model_state"])
+        model.load_state_dict(current_names(payload["model_state"]))
     except (ValueError, KeyError, RuntimeError) as error:
         raise CheckpointError(f"checkpoint {path} does not match its model ({error}): {hint}") from None
     model.to(device).eval()
     return Checkpoint(model, payload["kind"], payload["config"], src_vocab, tgt_vocab, payload["epoch"],
                       payload.get("metrics", {}), payload.get("optimizer_state"), payload.get("train_state", {}))
+
+
+def current_names(model_state: dict) -> dict:
+    """`model_state` with the names of today's modules. Copy checkpoints written before the output layer became
+    one object hold the vocabulary softmax as output_layer.* and the gate as copy_gate.*; both now live in the
+    output layer (lib/models/pointer.py, CopyGenerator: output_layer.vocabulary.*, output_layer.gate.*)."""
+    if not any(key.startswith("copy_gate.") for key in model_state):
+        return model_state
+    renames = {"copy_gate.": "output_layer.gate.", "output_layer.": "output_layer.vocabulary."}
+    renamed = {}
+    for key, value in model_state.items():
+        prefix = next((p for p in renames if key.startswith(p)), None)
+        renamed[key if prefix is None else renames[prefix] + key[len(prefix):]] = value
+    return renamed
 
 
 def _to_cpu(value):

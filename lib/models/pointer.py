@@ -10,12 +10,16 @@ Source positions are mapped into an *extended* target space (lib/models/batching
 source piece in the target vocabulary adds its attention to that id; any other to id V + (its first source
 position), so a docstring word the target vocabulary lacks can still be written. The source EOS maps to
 PAD (never a target, masked when decoding) and padded positions have zero attention: neither can be copied.
+CopyGenerator is this mixture as the model's output layer (the interface of lib/models/output_layers.py).
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from lib.models.output_layers import AdaptiveSoftmax, LinearSoftmax
+from lib.tokens.vocabulary import UNK_ID
 
 
 class CopyGate(nn.Module):
@@ -27,6 +31,38 @@ class CopyGate(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.linear(features).squeeze(-1)
+
+
+class CopyGenerator(nn.Module):
+    """The pointer-generator output layer: a vocabulary softmax and the gate that mixes it with the attention.
+
+    attention and src_copy [n, src_len] are required; targets and outputs are extended ids (>= V: copied)."""
+
+    def __init__(self, vocabulary: LinearSoftmax | AdaptiveSoftmax, features_dim: int):
+        super().__init__()
+        self.vocabulary = vocabulary
+        self.gate = CopyGate(features_dim)
+
+    def log_probs(self, features: torch.Tensor, attention: torch.Tensor, src_copy: torch.Tensor) -> torch.Tensor:
+        """[n, V + src_len]."""
+        return mixture_log_probs(self.vocabulary.log_probs(features), self.gate(features), attention, src_copy)
+
+    def predict(self, features: torch.Tensor, attention: torch.Tensor, src_copy: torch.Tensor) -> torch.Tensor:
+        return self.log_probs(features, attention, src_copy).argmax(-1)
+
+    def gold_log_likelihoods(self, features: torch.Tensor, targets: torch.Tensor, attention: torch.Tensor,
+                             src_copy: torch.Tensor) -> torch.Tensor:
+        extended = targets >= self.vocabulary.out_features  # copy targets outside the vocabulary
+        vocab_log_prob = self.vocabulary.gold_log_likelihoods(features, targets.masked_fill(extended, UNK_ID))
+        return mixture_log_likelihood(vocab_log_prob.masked_fill(extended, float("-inf")), self.gate(features),
+                                      attention, src_copy, targets)
+
+    def vocabulary_prediction(self, features: torch.Tensor) -> torch.Tensor:
+        return self.vocabulary.predict(features)
+
+    def generation_probability(self, features: torch.Tensor) -> torch.Tensor:
+        """p_gen [n] (1: written from the vocabulary, 0: copied from the source)."""
+        return torch.sigmoid(self.gate(features))
 
 
 def mixture_log_likelihood(vocab_log_prob: torch.Tensor, gate_logit: torch.Tensor, attention: torch.Tensor,

@@ -1,4 +1,4 @@
-"""The four encoder-decoder models behind one class, and their loss.
+"""The encoder-decoder models of lib/models/registry.py behind one class, and their loss.
 
 - ``rnn``:  tanh-RNN encoder -> tanh-RNN decoder, initialised with the encoder's final hidden state.
 - ``lstm``: the same with LSTMs (final hidden and cell state).
@@ -15,81 +15,28 @@ from torch import nn
 from lib.models.batching import Batch
 from lib.models.decoders import AttentionDecoder, RecurrentDecoder
 from lib.models.encoders import EncoderOutput, RecurrentEncoder
-from lib.models.pointer import CopyGate, mixture_log_likelihood, mixture_log_probs
+from lib.models.output_layers import AdaptiveSoftmax, LinearSoftmax, vocabulary_softmax
+from lib.models.pointer import CopyGenerator
+from lib.models.registry import ModelSpec, model_spec
 from lib.tokens.vocabulary import PAD_ID, UNK_ID
-
-MODEL_KINDS = ("rnn", "lstm", "attn", "copy")
-ATTENTION_KINDS = ("attn", "copy")
-# The hyperparameters that define a model's architecture (checkpoints store them).
-ARCH_KEYS = {
-    "rnn": ("emb_dim", "hidden_dim", "dropout", "adaptive_cutoffs", "num_layers"),
-    "lstm": ("emb_dim", "hidden_dim", "dropout", "adaptive_cutoffs", "num_layers"),
-    "attn": ("emb_dim", "hidden_dim", "dropout", "adaptive_cutoffs", "attention_dim"),
-    "copy": ("emb_dim", "hidden_dim", "dropout", "adaptive_cutoffs", "attention_dim"),
-}
-
-
-class AdaptiveSoftmax(nn.Module):
-    """nn.AdaptiveLogSoftmaxWithLoss behind the interface of a linear output layer.
-
-    forward(features [n, in]) -> log-probabilities [n, vocab] (usable as logits: argmax, softmax)
-    asm(features [n, in], targets [n]).output -> log P(targets) [n], computing each tail cluster only for the
-    targets that fall in it (the cheap training path; Seq2Seq.gold_log_probs).
-    """
-
-    def __init__(self, in_features: int, vocab_size: int, cutoffs: list[int], div_value: float = 4.0):
-        super().__init__()
-        self.out_features = vocab_size
-        self.asm = nn.AdaptiveLogSoftmaxWithLoss(in_features, vocab_size, cutoffs, div_value=div_value)
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.asm.log_prob(features)
-
-    def predict(self, features: torch.Tensor) -> torch.Tensor:
-        return self.asm.predict(features)
 
 
 class Seq2Seq(nn.Module):
-    """Encoder + decoder + vocabulary projection (``output_layer``: decoder features [n, hidden] -> logits
-    [n, vocab]; for the adaptive softmax these logits are already log-probabilities).
+    """Encoder + decoder + output layer (lib/models/output_layers.py: decoder features -> a distribution over the
+    vocabulary, or over the extended vocabulary for the copy model); `spec` is its registry entry."""
 
-    The projection is a plain linear layer + softmax, or, with `adaptive_cutoffs`, an adaptive softmax
-    (Grave et al. 2017; ids are sorted by training frequency, so the first cutoff is a shortlist of the most
-    frequent tokens and rarer tokens live in smaller tail clusters): several times cheaper on 2 CPU cores.
-    """
-
-    def __init__(self, kind: str, encoder: RecurrentEncoder, decoder: nn.Module, tgt_vocab_size: int,
-                 adaptive_cutoffs: list[int] | tuple[int, ...] = ()):
+    def __init__(self, spec: ModelSpec, encoder: RecurrentEncoder, decoder: nn.Module,
+                 output_layer: LinearSoftmax | AdaptiveSoftmax | CopyGenerator, tgt_vocab_size: int):
         super().__init__()
-        self.kind = kind
+        self.spec = spec
         self.encoder = encoder
         self.decoder = decoder
+        self.output_layer = output_layer
         self.tgt_vocab_size = tgt_vocab_size
-        cutoffs = usable_cutoffs(adaptive_cutoffs, tgt_vocab_size)
-        if cutoffs:
-            self.output_layer = AdaptiveSoftmax(decoder.output_dim, tgt_vocab_size, cutoffs)
-        else:
-            self.output_layer = nn.Linear(decoder.output_dim, tgt_vocab_size)
-        self.adaptive = bool(cutoffs)
-        self.copy_gate = CopyGate(decoder.output_dim) if kind == "copy" else None
 
-    def log_probs(self, features: torch.Tensor) -> torch.Tensor:
-        """features [n, hidden] -> log-probabilities [n, vocab]."""
-        if self.adaptive:
-            return self.output_layer(features)
-        return torch.log_softmax(self.output_layer(features), dim=-1)
-
-    def predict(self, features: torch.Tensor) -> torch.Tensor:
-        """features [n, hidden] -> most likely ids [n]."""
-        if self.adaptive:
-            return self.output_layer.predict(features)
-        return self.output_layer(features).argmax(-1)
-
-    def gold_log_probs(self, features: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """log P_vocab(targets [n]) under features [n, hidden]: [n] (adaptive: only the targets' clusters)."""
-        if self.adaptive:
-            return self.output_layer.asm(features, targets).output
-        return torch.log_softmax(self.output_layer(features), dim=-1).gather(1, targets.unsqueeze(1)).squeeze(1)
+    @property
+    def kind(self) -> str:
+        return self.spec.name
 
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor, src_copy: torch.Tensor | None = None
                ) -> EncoderOutput:
@@ -106,28 +53,21 @@ class Seq2Seq(nn.Module):
         """Decoder features [batch, tgt_len, hidden] and attention [batch, tgt_len, src_len] (attn) or None."""
         encoded = self.encode(src, src_lengths)
         state = self.decoder.init_state(encoded)
-        return self.decoder(tgt_in, state, encoded, self.predict, teacher_forcing)
+        return self.decoder(tgt_in, state, encoded, self.output_layer.vocabulary_prediction, teacher_forcing)
 
     def gold_log_likelihoods(self, batch: Batch, teacher_forcing: float = 1.0) -> torch.Tensor:
         """log P(gold) at each real target position, row by row: [n_tokens] (the copy model: under its mixture).
 
-        The decoder features are gathered at the non-pad positions of tgt_out and projected to the
-        vocabulary once per batch: [n_tokens, hidden] -> [n_tokens, vocab].
+        The decoder features are gathered at the non-pad positions of tgt_out and go through the output layer
+        once per batch: [n_tokens, hidden] -> [n_tokens].
         """
         features, attention = self(batch.src, batch.src_lengths, batch.tgt_in, teacher_forcing)
         if features.shape[:2] != batch.tgt_out.shape:
             raise ValueError(f"loss: features {tuple(features.shape)} do not match "
                              f"tgt_out {tuple(batch.tgt_out.shape)}")
         real = batch.tgt_out != PAD_ID  # [batch, tgt_len]
-        targets = batch.tgt_out[real]  # [n_tokens]
-        extended = targets >= self.tgt_vocab_size  # copy targets outside the vocabulary
-        features = features[real]  # [n_tokens, hidden]
-        vocab_log_prob = self.gold_log_probs(features, targets.masked_fill(extended, UNK_ID))
-        if self.copy_gate is None:
-            return vocab_log_prob
-        src_copy = batch.src_copy.unsqueeze(1).expand(-1, real.size(1), -1)[real]  # [n_tokens, src_len]
-        return mixture_log_likelihood(vocab_log_prob.masked_fill(extended, float("-inf")), self.copy_gate(features),
-                                      attention[real], src_copy, targets)
+        return self.output_layer.gold_log_likelihoods(features[real], batch.tgt_out[real],
+                                                      *_sources_at(real, attention, batch.src_copy))
 
     def loss(self, batch: Batch, teacher_forcing: float = 1.0) -> torch.Tensor:
         """Summed cross-entropy over the batch's real target positions (divide by batch.n_tokens)."""
@@ -139,11 +79,7 @@ class Seq2Seq(nn.Module):
         over the extended vocabulary, comparable with its extended gold ids)."""
         features, attention = self(batch.src, batch.src_lengths, batch.tgt_in)
         real = batch.tgt_out != PAD_ID
-        if self.copy_gate is None:
-            return self.predict(features[real])
-        src_copy = batch.src_copy.unsqueeze(1).expand(-1, real.size(1), -1)[real]
-        return mixture_log_probs(self.log_probs(features[real]), self.copy_gate(features[real]), attention[real],
-                                 src_copy).argmax(-1)
+        return self.output_layer.predict(features[real], *_sources_at(real, attention, batch.src_copy))
 
     # -- step-wise decoding (lib/decoding/search.py) ---------------------------------------------------------------
     def init_decoder_state(self, encoded: EncoderOutput):
@@ -155,10 +91,7 @@ class Seq2Seq(nn.Module):
         For the copy model the log-probabilities cover the extended vocabulary, [batch, vocab + src_len]."""
         prev = prev.masked_fill(prev >= self.tgt_vocab_size, UNK_ID)  # a copied word is read back as UNK
         features, state, attention = self.decoder.step(prev, state, encoded)
-        log_probs = self.log_probs(features)
-        if self.copy_gate is not None:  # [batch, V + src_len]
-            log_probs = mixture_log_probs(log_probs, self.copy_gate(features), attention, encoded.src_copy)
-        return log_probs, state, attention
+        return self.output_layer.log_probs(features, attention, encoded.src_copy), state, attention
 
     def reorder(self, encoded: EncoderOutput, state, index: torch.Tensor):
         """Select (and repeat) batch rows `index` [n] of the encoder output and the decoder state."""
@@ -169,40 +102,43 @@ class Seq2Seq(nn.Module):
         return self.decoder.reorder_state(state, index)
 
 
-def usable_cutoffs(cutoffs, vocab_size: int) -> list[int]:
-    """The adaptive-softmax cutoffs that fit a vocabulary of `vocab_size` (strictly increasing, each in
-    (0, vocab_size - 1)); empty: a full softmax."""
-    kept, previous = [], 0
-    for cutoff in cutoffs:
-        if previous < int(cutoff) < vocab_size - 1:
-            kept.append(int(cutoff))
-            previous = int(cutoff)
-    return kept
+def _sources_at(real: torch.Tensor, attention: torch.Tensor | None, src_copy: torch.Tensor | None):
+    """attention [batch, tgt_len, src_len] and src_copy [batch, src_len] at the `real` [batch, tgt_len] target
+    positions: each [n_tokens, src_len], or None where the model has none."""
+    if attention is not None:
+        attention = attention[real]
+    if src_copy is not None:
+        src_copy = src_copy.unsqueeze(1).expand(-1, real.size(1), -1)[real]
+    return attention, src_copy
 
 
 def build_model(kind: str, src_vocab_size: int, tgt_vocab_size: int, config: dict) -> Seq2Seq:
-    """A fresh model. `config` holds emb_dim, hidden_dim, dropout, adaptive_cutoffs (optional; [] = full
-    softmax), and num_layers (rnn, lstm) or attention_dim (attn); extra keys are ignored."""
-    if kind not in MODEL_KINDS:
-        raise ValueError(f"unknown model kind {kind!r}; expected one of {MODEL_KINDS}")
-    missing = [k for k in ARCH_KEYS[kind] if k not in config and k != "adaptive_cutoffs"]
+    """A fresh model of registry entry `kind`. `config` holds its architecture keys (ModelSpec.arch_keys:
+    emb_dim, hidden_dim, dropout, adaptive_cutoffs (optional; [] = full softmax) and its section's, num_layers
+    or attention_dim); extra keys are ignored. Modules are created encoder, decoder, output layer: that order
+    draws a seeded model's initial weights."""
+    spec = model_spec(kind)
+    missing = [k for k in spec.arch_keys if k not in config and k != "adaptive_cutoffs"]
     if missing:
         raise ValueError(f"build_model({kind}): missing {missing}")
     emb, hid, dropout = int(config["emb_dim"]), int(config["hidden_dim"]), float(config["dropout"])
-    if kind in ATTENTION_KINDS:
-        encoder = RecurrentEncoder("lstm", src_vocab_size, emb, hid, 1, dropout, bidirectional=True)
+    if spec.attention:
+        encoder = RecurrentEncoder(spec.cell, src_vocab_size, emb, hid, 1, dropout, bidirectional=spec.bidirectional)
         decoder = AttentionDecoder(tgt_vocab_size, emb, hid, encoder.output_dim, 2 * hid,
                                    int(config["attention_dim"]), dropout)
     else:
         layers = int(config["num_layers"])
-        encoder = RecurrentEncoder(kind, src_vocab_size, emb, hid, layers, dropout)
-        decoder = RecurrentDecoder(kind, tgt_vocab_size, emb, hid, layers, dropout)
-    return Seq2Seq(kind, encoder, decoder, tgt_vocab_size, config.get("adaptive_cutoffs", ()))
+        encoder = RecurrentEncoder(spec.cell, src_vocab_size, emb, hid, layers, dropout)
+        decoder = RecurrentDecoder(spec.cell, tgt_vocab_size, emb, hid, layers, dropout)
+    output_layer = vocabulary_softmax(decoder.output_dim, tgt_vocab_size, config.get("adaptive_cutoffs", ()))
+    if spec.copy:
+        output_layer = CopyGenerator(output_layer, decoder.output_dim)
+    return Seq2Seq(spec, encoder, decoder, output_layer, tgt_vocab_size)
 
 
 def architecture(kind: str, config: dict) -> dict:
     """The architecture keys of `config` for `kind` (what a checkpoint needs to rebuild the model)."""
-    return {k: config[k] for k in ARCH_KEYS[kind] if k in config}
+    return {k: config[k] for k in model_spec(kind).arch_keys if k in config}
 
 
 def count_parameters(model: nn.Module) -> int:

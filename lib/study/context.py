@@ -11,7 +11,7 @@ import pandas as pd
 
 from lib.common.config import VisualizeConfig
 from lib.evaluation.scoring import SYSTEMS
-from lib.models.seq2seq import MODEL_KINDS
+from lib.models.registry import MODEL_KINDS
 from lib.study import interpretation, plotting
 from lib.study.experiments import read_study
 

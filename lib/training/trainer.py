@@ -33,7 +33,8 @@ from lib.common.config import (AttentionConfig, Config, ParamError, RecurrentCon
                                as_dict)
 from lib.models.batching import encode_rows, make_batches
 from lib.models.checkpoint import checkpoint_payload, save_checkpoint
-from lib.models.seq2seq import MODEL_KINDS, build_model, count_parameters
+from lib.models.registry import MODEL_KINDS, MODELS
+from lib.models.seq2seq import build_model, count_parameters
 from lib.tokens.vocabulary import Vocabulary, load_vocabularies
 
 Example = tuple[list[int], list[int]]
@@ -241,7 +242,7 @@ def run(model_run: ModelRun, split_dir: Path | str = "data/split", models_dir: P
     and the timings (written to <metrics_dir>/timings/train_<kind>.json)."""
     kind = model_run.kind
     resolve_device(model_run.train.device)  # fail before loading data
-    src_vocab, tgt_vocab, train, valid = load_data(split_dir, copy=kind == "copy")
+    src_vocab, tgt_vocab, train, valid = load_data(split_dir, copy=MODELS[kind].copy)
     result = train_model(model_run, src_vocab, tgt_vocab, train, valid, progress=progress,
                          on_epoch=live_logger(Path(plots_dir) / "train" / kind))
     write_outputs(result, Path(models_dir) / f"{kind}.pt", Path(metrics_dir) / "train" / f"{kind}.json",

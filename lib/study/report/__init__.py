@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from lib.evaluation.scoring import BASELINE, SYSTEMS
+from lib.models.registry import MODELS
 from lib.study.interpretation import EOS
 from lib.study.report import numbers, scores, tables
 from lib.study.report.attention import attention_view, docstring
@@ -141,7 +142,7 @@ def render(context: Mapping, markdown_path: Path) -> str:
         | tables.results_tables(evaluation, findings)
         | {"alignment": tables.alignment_table(context["interpretation"]["alignment"])},
         attention=attention_view(context), examples=examples_view(context, [c for c in classes if c != TOTAL_CLASS]),
-        number=Numbering(), link=link)
+        model_descriptions={name: spec.description for name, spec in MODELS.items()}, number=Numbering(), link=link)
 
 
 def write_report(context: Mapping, markdown_path, pdf_path) -> tuple[Path, Path]:
