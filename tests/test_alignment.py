@@ -10,7 +10,6 @@ from lib.evaluation.alignment import (
     count_edits,
     edit_examples,
     edit_rates,
-    pieces,
     signature_names,
     similarity,
     token_type,
@@ -96,7 +95,7 @@ def test_docstring_names_match_ignoring_case_or_by_a_long_enough_sub_word():
     assert "file_path" in names and "FILENAME" in names
     assert "is_ok" not in names and "item" not in names  # "is", "it": pieces under 3 letters
     assert "result" not in names
-    assert pieces("maxFileSize2") == ["max", "file", "size"]
+    assert "sha256" not in DocstringNames(["256"])  # digit runs are no pieces
 
 
 @pytest.mark.parametrize(("token", "expected"), [

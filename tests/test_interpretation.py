@@ -7,13 +7,11 @@ from lib.study.interpretation import (
     as_matrix,
     attention_examples,
     choose_examples,
-    is_identifier,
     probe_attention,
     probe_corpus,
     shares_subword,
     strongest_source,
     subword_alignment_rate,
-    subwords,
     with_eos,
 )
 
@@ -51,14 +49,6 @@ def test_eos_column_and_row_are_labelled():
     assert not shares_subword("eos", "<eos>")  # specials match nothing
 
 
-@pytest.mark.parametrize("token, pieces", [
-    ("file_path", ["file", "path"]), ("maxFileSize", ["max", "file", "size"]),
-    ("HTTPServer", ["http", "server"]), ("x2", ["x", "2"]), ("__init__", ["init"]), (".", []),
-])
-def test_subwords_split_on_underscore_and_camel_case(token, pieces):
-    assert subwords(token) == pieces
-
-
 @pytest.mark.parametrize("identifier, word, expected", [
     ("max", "maximum", True),        # prefix of length 3
     ("maximum", "max", True),        # either direction
@@ -72,11 +62,6 @@ def test_subwords_split_on_underscore_and_camel_case(token, pieces):
 ])
 def test_shares_subword_rules(identifier, word, expected):
     assert shares_subword(identifier, word) is expected
-
-
-def test_identifiers_exclude_keywords_layout_and_punctuation():
-    assert is_identifier("max") and is_identifier("file_path")
-    assert not any(is_identifier(t) for t in ("return", "if", "None", "<NEWLINE>", "<INDENT>", ">=", "1"))
 
 
 def test_alignment_rate_counts_identifiers_and_chance():

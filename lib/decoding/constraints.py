@@ -51,6 +51,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from lib.tokens import kinds
 from lib.tokens.code_tokens import DEDENT, INDENT, NEWLINE
 from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK, Vocabulary
 
@@ -90,13 +91,12 @@ MAX_RISE = 7  # the most one token lengthens the completion: `def` at a line sta
 LINE_RESERVE = 10  # steps a new line may need; with fewer left, end the output at the line break
 # Identifier pieces of a sub-word vocabulary that continue into the next piece end in one of these.
 JOIN_MARKERS = ("@@", "@_")
-_STRING = re.compile(r"[rRbBuUfF]{0,2}['\"]")
 _WORD = re.compile(r"\w+")  # what may continue a name after a piece: letters, digits, even a keyword's letters
 
 
 def is_name(token: str) -> bool:
     """An identifier that is not a keyword (soft keywords are names), or the placeholder `<unk>`."""
-    return token == UNK or (token.isidentifier() and not keyword.iskeyword(token))
+    return token == UNK or kinds.is_name(token)
 
 
 def is_piece(token: str) -> bool:
@@ -110,14 +110,9 @@ def starts_name(token: str) -> bool:
     return is_piece(token) and is_name(token[:-2])
 
 
-def is_string(token: str) -> bool:
-    return bool(_STRING.match(token))
-
-
 def is_literal(token: str) -> bool:
     """A number, string or constant (`None`, `...`)."""
-    return is_string(token) or token[:1].isdigit() or (token[:1] == "." and token[1:2].isdigit()) \
-        or token in CONSTANTS
+    return kinds.is_literal(token) or token in CONSTANTS
 
 
 def ends_operand(token: str) -> bool:
@@ -127,7 +122,7 @@ def ends_operand(token: str) -> bool:
 
 def is_keyword(token: str) -> bool:
     """A keyword that is not a constant (`return`, `if`; not `None`)."""
-    return keyword.iskeyword(token) and token not in CONSTANTS
+    return kinds.is_keyword(token) and token not in CONSTANTS
 
 
 @dataclass(frozen=True)
@@ -215,7 +210,7 @@ class SyntaxConstraint:
         self.continuations = self.whole_continuations | self.pieces
         self.atoms = self.whole_names | ids([t for t in self.itos if is_literal(t)])  # complete operands
         self.operands = self.names | self.atoms | ids(["{"])
-        self.non_strings = self.operands & ~ids([t for t in self.itos if is_string(t)])
+        self.non_strings = self.operands & ~ids([t for t in self.itos if kinds.is_string(t)])
         self.parameters = {"(": self.names | ids(PARAMETER_TOKENS), ",": self.names | ids(PARAMETER_TOKENS + ("/",))}
         self.after_parameter = ids([",", ")", ":", "="])
         self.binary_only = ids(BINARY_ONLY)
@@ -284,7 +279,7 @@ class SyntaxConstraint:
                 state.last in NEEDS_OPERAND:
             mask = mask | self._no_left_operand(state)
         if ends_operand(state.last) and state.last not in SOFT_KEYWORDS:
-            mask = mask | (self.non_strings if is_string(state.last) else self.operands)
+            mask = mask | (self.non_strings if kinds.is_string(state.last) else self.operands)
         if not state.brackets and state.first in COMMA_FREE and state.awaited_here != ":":
             mask = mask | self.single[","]  # a lambda's parameters aside
         if not self._assignment_allowed(state):

@@ -1,11 +1,12 @@
 """Replacing <unk> in decoded programs: copy the source word the decoder attended to, or a placeholder."""
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Sequence
 
 import numpy as np
+
+from lib.tokens.kinds import is_name
 
 # One placeholder for every unknown that cannot be copied: a valid, unlikely-to-clash identifier, so
 # the output can still parse (and a repeated unknown stays one consistent variable).
@@ -21,7 +22,7 @@ def as_identifier(word: str, placeholder: str = PLACEHOLDER) -> str:
     (`(x)` -> `x`). Keywords (`None`, `for`), words starting with a digit and words with nothing left
     (`.`) give the placeholder."""
     candidate = "_".join(part for part in _NOT_IDENTIFIER.split(word) if part)
-    if not candidate.isidentifier() or keyword.iskeyword(candidate):
+    if not is_name(candidate):
         return placeholder
     return candidate
 

@@ -10,7 +10,7 @@ A substitution and a deletion take the type of the reference token (what was los
 the output token. Rates divide by the number of reference tokens, so the rates of all types and operations
 add up to the token edit rate (S + I + D) / N, which exceeds 1 when outputs ramble.
 
-Token types (`TOKEN_TYPES`), the first rule that applies:
+Token types (`TOKEN_TYPES`), from the token kinds of lib/tokens/kinds.py, the first rule that applies:
 1. `layout` — `<NEWLINE>`, `<INDENT>`, `<DEDENT>`;
 2. `operator` — the tokens the error taxonomy compares (`OPERATORS`: arithmetic, comparison, bitwise,
    augmented assignment, and the keywords `and or not is in`);
@@ -18,22 +18,21 @@ Token types (`TOKEN_TYPES`), the first rule that applies:
 4. `keyword` — every other hard keyword (`def`, `return`, `if`, ...);
 5. names (identifiers), split three ways:
    - `docstring_name` — the name matches a docstring (`src`) token: equal ignoring case, or the two share a
-     sub-word piece of at least 3 letters, pieces being the lower-cased parts split on `_` and camelCase, one
-     piece equal to or a prefix of the other (`max_len`~"maximum", `fileName`~"file", `x`~"X"; `is_ok` does
-     not match "is": the piece is too short). Checked first: the input gave the model these names;
+     sub-word piece of at least 3 letters, pieces being the lower-cased parts split on `_` and camelCase, digit
+     runs left out (`name_pieces(name, digits=False)`), one piece equal to or a prefix of the other
+     (`max_len`~"maximum", `fileName`~"file", `x`~"X"; `is_ok` does not match "is": the piece is too short;
+     `sha256` does not match "256"). Checked first: the input gave the model these names;
    - `signature_name` — otherwise, the reference's function name or one of its parameters;
    - `other_name` — every other name (locals, globals, attributes, builtins);
 6. `punctuation` — brackets, `,`, `.`, `:`, `=`, `->`, `:=`, and any other token (an emitted `<unk>`).
 """
 from __future__ import annotations
 
-import keyword
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from lib.tokens.code_tokens import LAYOUT
+from lib.tokens.kinds import KEYWORD, LAYOUT_KIND, NAME, NUMBER, STRING, is_name, name_pieces, token_kind
 
 TOKEN_TYPES = ("layout", "operator", "docstring_name", "signature_name", "other_name", "literal", "keyword",
                "punctuation")
@@ -50,9 +49,6 @@ OPERATORS = ARITHMETIC | COMPARISON | BOOLEAN | AUGMENTED | BITWISE
 
 CONSTANTS = frozenset({"True", "False", "None", "..."})
 MIN_PIECE = 3  # shorter pieces ("is", "a", "to") would make most names docstring names
-_STRING = re.compile(r"[A-Za-z]{0,2}['\"]")  # an optional prefix (r, b, f, rb, ...) then the quote
-_NUMBER = re.compile(r"\.?\d")
-_PIECES = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")  # camelCase and acronym humps, no digits
 CONTEXT = 6  # tokens shown on each side of an edit in the examples
 
 
@@ -79,11 +75,6 @@ def similarity(hypothesis: Sequence[str], reference: Sequence[str]) -> float:
     return matcher(hypothesis, reference).ratio()
 
 
-def pieces(name: str) -> list[str]:
-    """Lower-cased sub-word pieces of a name, split on `_` and camelCase: `maxFileSize2` -> [max, file, size]."""
-    return [piece.lower() for part in name.split("_") for piece in _PIECES.findall(part)]
-
-
 def _pieces_match(a: str, b: str) -> bool:
     """Equal pieces, or one a prefix of the other; both at least MIN_PIECE letters long."""
     short, long_ = sorted((a, b), key=len)
@@ -96,12 +87,12 @@ class DocstringNames:
     def __init__(self, src_tokens: Iterable[str]):
         words = [str(token) for token in src_tokens]
         self.lowered = {word.lower() for word in words}
-        self.pieces = {piece for word in words for piece in pieces(word) if len(piece) >= MIN_PIECE}
+        self.pieces = {piece for word in words for piece in name_pieces(word, digits=False) if len(piece) >= MIN_PIECE}
 
     def __contains__(self, name: str) -> bool:
         if name.lower() in self.lowered:
             return True
-        return any(_pieces_match(mine, theirs) for mine in pieces(name) for theirs in self.pieces)
+        return any(_pieces_match(mine, theirs) for mine in name_pieces(name, digits=False) for theirs in self.pieces)
 
 
 def signature_names(reference: Sequence[str]) -> set[str]:
@@ -113,7 +104,7 @@ def signature_names(reference: Sequence[str]) -> set[str]:
     if "def" not in tokens:
         return set()
     start = tokens.index("def")
-    names = {tokens[start + 1]} if start + 1 < len(tokens) and tokens[start + 1].isidentifier() else set()
+    names = {tokens[start + 1]} if start + 1 < len(tokens) and is_name(tokens[start + 1]) else set()
     depth = 0
     for index in range(start + 2, len(tokens)):
         token = tokens[index]
@@ -123,26 +114,23 @@ def signature_names(reference: Sequence[str]) -> set[str]:
             depth -= 1
             if depth <= 0:
                 break
-        elif depth == 1 and tokens[index - 1] in ("(", ",", "*", "**") and _is_name(token):
+        elif depth == 1 and tokens[index - 1] in ("(", ",", "*", "**") and is_name(token):
             names.add(token)
     return names
 
 
-def _is_name(token: str) -> bool:
-    return token.isidentifier() and not keyword.iskeyword(token)
-
-
 def token_type(token: str, docstring: DocstringNames, signature: set[str]) -> str:
     """The type (one of TOKEN_TYPES) of a code token, given the docstring's and the signature's names."""
-    if token in LAYOUT:
+    kind = token_kind(token)
+    if kind == LAYOUT_KIND:
         return "layout"
     if token in OPERATORS:
         return "operator"
-    if token in CONSTANTS or _STRING.match(token) or _NUMBER.match(token):
+    if kind in (NUMBER, STRING) or token in CONSTANTS:
         return "literal"
-    if keyword.iskeyword(token):
+    if kind == KEYWORD:
         return "keyword"
-    if token.isidentifier():
+    if kind == NAME:
         if token in docstring:
             return "docstring_name"
         return "signature_name" if token in signature else "other_name"

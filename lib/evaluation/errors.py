@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import keyword
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -46,6 +45,7 @@ from collections.abc import Iterable, Sequence
 from lib.evaluation.alignment import OPERATORS, similarity
 from lib.evaluation.metrics import compile_error
 from lib.tokens.code_tokens import DEDENT, INDENT, NEWLINE, detokenize
+from lib.tokens.kinds import is_name
 
 ERROR_CLASSES = (
     "correct",
@@ -150,7 +150,7 @@ def free_names(tree: ast.AST) -> set[str]:
 
 def identifiers(tokens: Iterable[str]) -> set[str]:
     """Identifier tokens (not keywords) of a token sequence."""
-    return {t for t in tokens if t.isidentifier() and not keyword.iskeyword(t)}
+    return {t for t in tokens if is_name(t)}
 
 
 def variable_problems(hyp_tree: ast.AST, ref_tokens: Sequence[str]) -> dict[str, set[str]]:

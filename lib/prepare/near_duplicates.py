@@ -12,8 +12,6 @@ intersection, and the "#1" features alone are the token set. No pair is skipped 
 """
 from __future__ import annotations
 
-import keyword
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -22,27 +20,21 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
+from lib.tokens.kinds import is_literal, is_name
+
 SET_THRESHOLD = 0.8
 MULTISET_THRESHOLD = 0.7
 COLUMNS = ("nearest_train_jaccard", "nearest_train_multiset_jaccard", "near_duplicate")
 # Lower edges of the reported similarity buckets (set Jaccard to the nearest training function).
 BUCKET_EDGES = (0.0, 0.5, 0.7, 0.8, 0.9, 1.0)
 
-_STRING = re.compile(r"^[A-Za-z]{0,2}['\"]")  # a string literal, with its prefix (r, b, f, rb, ...)
-_NUMBER = re.compile(r"^\.?\d")
 _OCCURRENCE = "\x00"  # separates a token from its occurrence number; never part of a code token
 
 
-def is_identifier_or_literal(token: str) -> bool:
-    """True for a name that is not a keyword, a number or a string literal; False for layout and operators."""
-    if token.isidentifier():
-        return not keyword.iskeyword(token)  # soft keywords (match, case, _, type) are names
-    return bool(_NUMBER.match(token) or _STRING.match(token))
-
-
 def identifier_literal_tokens(tokens: Iterable[str]) -> list[str]:
-    """The identifiers and literals of a code token sequence, in order, repeats kept."""
-    return [token for token in tokens if is_identifier_or_literal(token)]
+    """The names (not keywords; soft keywords are names), numbers and strings of a code token sequence, in order,
+    repeats kept."""
+    return [token for token in tokens if is_name(token) or is_literal(token)]
 
 
 def jaccard(a: Iterable[str], b: Iterable[str]) -> tuple[float, float]:

@@ -10,20 +10,15 @@ carry one extra column and/or row for those; `with_eos` labels them "<eos>" inst
 """
 from __future__ import annotations
 
-import keyword
 import math
-import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-LAYOUT_TOKENS = frozenset({"<NEWLINE>", "<INDENT>", "<DEDENT>"})
+from lib.tokens.kinds import is_name, name_pieces
+
 MIN_PREFIX = 3  # shorter prefixes ("a"~"add", "is"~"isdir") match almost anything
-
-# camelCase and acronym boundaries: "parseHTTPResponse2" -> parse, HTTP, Response, 2
-_SUBWORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-
 
 EOS = "<eos>"
 
@@ -65,16 +60,6 @@ def strongest_source(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[st
 
 # --- sub-word matching ---------------------------------------------------------------------------
 
-def is_identifier(token: str) -> bool:
-    """A Python name that is not a keyword (builtins such as `max` count); layout tokens never do."""
-    return token not in LAYOUT_TOKENS and token.isidentifier() and not keyword.iskeyword(token)
-
-
-def subwords(token: str) -> list[str]:
-    """Lower-cased pieces of a name split on `_`, camelCase and digits: `maxFileSize` -> [max, file, size]."""
-    return [piece.lower() for part in token.split("_") for piece in _SUBWORD.findall(part)]
-
-
 def pieces_match(a: str, b: str) -> bool:
     """Equal pieces, or one a prefix of the other and at least MIN_PREFIX long (`max`~`maximum`)."""
     if a == b:
@@ -88,7 +73,7 @@ def shares_subword(identifier: str, word: str) -> bool:
     `file`~`filename`, `maximum`~`max`). Punctuation and specials (`<eos>`, `<unk>`) share nothing."""
     if word.startswith("<") and word.endswith(">"):
         return False
-    return any(pieces_match(a, b) for a in subwords(identifier) for b in subwords(word))
+    return any(pieces_match(a, b) for a in name_pieces(identifier) for b in name_pieces(word))
 
 
 def subword_alignment_rate(examples: Iterable[tuple], seed: int = 0) -> dict:
@@ -119,7 +104,7 @@ def subword_alignment_rate(examples: Iterable[tuple], seed: int = 0) -> dict:
         if not src_tokens:
             continue
         for i, token in enumerate(tgt_tokens):
-            if not is_identifier(token):
+            if not is_name(token):
                 continue
             matches = np.array([shares_subword(token, word) for word in src_tokens])
             identifiers += 1

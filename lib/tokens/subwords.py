@@ -15,33 +15,32 @@ model (and the copy model's pointer) can reuse in the code.
 """
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Container, Sequence
 
+from lib.tokens.kinds import humps, is_keyword
+
 GLUE, GLUE_UNDERSCORE = "@@", "@_"
-# camelCase humps, acronyms (HTTPServer -> HTTP Server) and digit runs of one underscore-free segment
-_HUMPS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _SPLITTABLE = re.compile(r"_*[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*_*")
 _PIECE = re.compile(r"\w+")
 
 
 def split_identifier(token: str) -> list[str]:
     """The pieces of one token (a one-element list when it is not split); see the module docstring."""
-    if not _SPLITTABLE.fullmatch(token) or keyword.iskeyword(token) or (token.startswith("__") and
-                                                                          token.endswith("__")):
+    if not _SPLITTABLE.fullmatch(token) or is_keyword(token) or (token.startswith("__") and
+                                                                 token.endswith("__")):
         return [token]
     lead = token[: len(token) - len(token.lstrip("_"))]
     trail = token[len(token.rstrip("_")):]
     segments = token.strip("_").split("_")
     pieces: list[str] = []
     for number, segment in enumerate(segments):
-        humps = _HUMPS.findall(segment)
-        if "".join(humps) != segment:
-            humps = [segment]
+        parts = humps(segment)
+        if "".join(parts) != segment:
+            parts = [segment]
         last_segment = number == len(segments) - 1
-        for position, hump in enumerate(humps):
-            last_hump = position == len(humps) - 1
+        for position, hump in enumerate(parts):
+            last_hump = position == len(parts) - 1
             pieces.append(hump + ("" if last_hump and last_segment else GLUE_UNDERSCORE if last_hump else GLUE))
     # leading / trailing underscores are pieces of their own, so `_exp` reuses `exp`
     pieces = ([lead + GLUE] if lead else []) + pieces

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from lib.study.interpretation import EOS, RULE_DESCRIPTIONS, is_identifier
+from lib.study.interpretation import EOS, RULE_DESCRIPTIONS
 from lib.tokens.code_tokens import detokenize
+from lib.tokens.kinds import is_name
 
 MODEL = "attn"  # the model the interpretation studies
 PROBE_PREFIX = "probe: "  # captions and scopes of the probe docstrings (lib/study/context.py)
@@ -31,7 +32,7 @@ def focus(item: Mapping) -> dict | None:
     if not pairs:
         return None
     word, count = Counter(s for _, s in pairs).most_common(1)[0]
-    identifiers = list(dict.fromkeys((t, s) for t, s in pairs if is_identifier(t)))[:MAX_IDENTIFIERS]
+    identifiers = list(dict.fromkeys((t, s) for t, s in pairs if is_name(t)))[:MAX_IDENTIFIERS]
     return {"tokens": len(pairs), "word": word, "count": count, "identifiers": identifiers}
 
 
