@@ -1,7 +1,8 @@
 """Row encoding (shared by training and decoding) and padded, bucketed batches."""
 import torch
 
-from lib.models.batching import batch_indices, collate, encode_pair, encode_source, make_batches, make_source_batches
+from lib.models.batching import (batch_indices, collate, encode_pair, encode_source, make_batches, make_source_batches,
+                                  shard_batches)
 from lib.tokens.vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocabulary
 
 SRC = Vocabulary(["<pad>", "<bos>", "<eos>", "<unk>", "return", "the", "sum"])
@@ -61,3 +62,22 @@ def test_source_batches_keep_original_indices():
         assert batch.tgt_in is None
     assert seen == dict(enumerate(sources))
     assert isinstance(batch.src, torch.Tensor)
+
+
+def test_shards_split_each_batch_among_processes_and_count_its_tokens():
+    examples = [([4] * (1 + n % 5) + [2], [1] + [4] * (1 + (3 * n) % 7) + [2]) for n in range(11)]
+    order = {"shuffle": True, "bucketing": True, "seed": 5}
+    batches = list(make_batches(examples, 4, **order))  # 4 + 4 + 3 examples
+    shards = [list(shard_batches(examples, 4, rank, 3, **order)) for rank in range(3)]
+    assert all(len(ranks) == len(batches) for ranks in shards)
+    for index, batch in enumerate(batches):
+        parts = [ranks[index] for ranks in shards]
+        assert {part.batch_tokens for part in parts} == {batch.n_tokens}
+        assert not any(part.stand_in for part in parts)
+        assert sum(part.batch.n_tokens for part in parts) == batch.n_tokens
+        assert sum(part.batch.size for part in parts) == batch.size
+        sources = sorted(row[: length].tolist() for part in parts
+                         for row, length in zip(part.batch.src, part.batch.src_lengths))
+        assert sources == sorted(row[: length].tolist() for row, length in zip(batch.src, batch.src_lengths))
+    single = list(shard_batches(examples[:1], 4, 1, 2))  # one example, two processes: rank 1 stands in
+    assert single[0].stand_in and single[0].batch.size == 1 and single[0].batch_tokens == single[0].batch.n_tokens

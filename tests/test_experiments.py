@@ -122,6 +122,11 @@ def test_a_run_may_use_other_threads_than_the_workspace():
     assert list(curve["train_pairs"]) == [1000, 8000] and seeds["seeds"] == [42]
 
 
+def test_a_run_made_before_train_precision_existed_is_one_of_the_study():
+    rows = [workspace() | {"train.precision": "fp32"}, row("seed-43", seed=43) | {"train.precision": None}]
+    assert study_from_rows(rows, [*PARAMS, "train.precision"])[0]["seeds"] == [42, 43]
+
+
 def test_params_are_read_under_the_name_dvc_gives_them():
     """DVC qualifies a name with its file where two files share it (dvc/repo/experiments/show.py)."""
     rows = [{("params.yaml:" + k if k == "train.seed" else k): v for k, v in r.items()}

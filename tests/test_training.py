@@ -2,6 +2,7 @@
 import copy
 import hashlib
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,7 @@ PARAMS = {
     **REPOSITORY_PARAMS,
     "train": {"emb_dim": 16, "hidden_dim": 32, "batch_size": 4, "max_epochs": 3, "patience": 2, "lr": 0.01,
               "lr_decay": 0.5, "dropout": 0.0, "clip_grad": 1.0, "teacher_forcing": 1.0, "seed": 7, "device": "cpu",
-              "num_threads": 1, "bucketing": True, "adaptive_cutoffs": [],
+              "precision": "fp32", "num_threads": 1, "bucketing": True, "adaptive_cutoffs": [],
               "save_optimizer_state": False},
     "rnn": {"num_layers": 1}, "lstm": {"num_layers": 1}, "attn": {"attention_dim": 16}, "copy": {"attention_dim": 16},
 }
@@ -200,3 +201,46 @@ def test_missing_data_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="dvc repro"):
         run(read_config(tiny_config(), "rnn"), tmp_path / "data" / "split", tmp_path / "models", tmp_path / "metrics",
             tmp_path / "plots", progress=False)
+
+
+def test_bf16_trains_on_cpu_and_keeps_fp32_weights():
+    data = examples(16)
+    config = read_config(tiny_config(precision="bf16", max_epochs=4, patience=4, lr=0.02), "attn")
+    result = train_model(config, SRC, TGT, data, data, progress=False, log=lambda _: None)
+    losses = [e["train_loss"] for e in result.history]
+    assert all(map(math.isfinite, losses)) and losses[-1] < losses[0] - 0.3
+    assert {v.dtype for v in result.payload["model_state"].values()} == {torch.float32}
+
+
+def test_fp16_on_cpu_is_refused_before_loading_data(tmp_path):
+    with pytest.raises(ParamError, match=r"train\.precision fp16 needs a CUDA device") as error:
+        run(read_config(tiny_config(precision="fp16"), "attn"), tmp_path / "missing", tmp_path / "models",
+            tmp_path / "metrics", tmp_path / "plots", progress=False)
+    assert "\n" not in str(error.value) and not (tmp_path / "models").exists()
+
+
+def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
+    """torchrun with 2 gloo processes: each trains on half of every batch (25 pairs in batches of 4: the batch
+    of one leaves a process a stand-in), and the losses are those of one process; rank 0 alone writes."""
+    split = write_split(tmp_path, n_train=25, n_valid=9)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params(max_epochs=2)))
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                           "-m", "stages.train", "--model", "attn", "--no-progress"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("attn: best valid loss") == 1
+    single = tmp_path / "single"
+    run(read_config(tiny_config(max_epochs=2), "attn"), split, single / "models", single / "metrics",
+        single / "plots", progress=False)
+    written = lambda root: sorted(str(p.relative_to(root)) for p in root.rglob("*")  # noqa: E731
+                                  if p.is_file() and p.parts[len(root.parts)] in ("models", "metrics", "plots"))
+    assert written(tmp_path) == written(single) != []
+    timings = json.loads((tmp_path / "metrics" / "timings" / "train_attn.json").read_text())
+    assert timings["processes"] == 2
+    histories = [load_checkpoint(root / "models" / "attn.pt").train_state["history"] for root in (tmp_path, single)]
+    assert [e["epoch"] for e in histories[0]] == [e["epoch"] for e in histories[1]] == [1, 2]
+    for two, one in zip(*histories):
+        assert two["train_loss"] == pytest.approx(one["train_loss"], abs=2e-4)
+        assert two["valid_loss"] == pytest.approx(one["valid_loss"], abs=2e-4)
+    assert histories[0][0]["train_loss"] != histories[0][1]["train_loss"]  # it trained

@@ -49,6 +49,7 @@ OVERLONG_CHOICES = ("filter", "truncate")
 NEAR_DUPLICATE_POLICIES = ("keep", "drop_from_eval", "drop_from_train")
 BENCHMARKS = ("conala",)  # evaluate.benchmark_bleu besides "none" (lib/evaluation/metrics.py)
 HEATMAP_RULES = ("length_terciles", "best", "worst", "per_error_class")  # lib/study/interpretation.py
+PRECISIONS = ("fp32", "bf16", "fp16")  # train.precision (lib/training/precision.py)
 
 
 # ---- the sections ----------------------------------------------------------------------------------------
@@ -137,6 +138,7 @@ class TrainConfig:
     teacher_forcing: float = checked(minimum=0.0, maximum=1.0)
     seed: int = checked(minimum=0)
     device: str = checked(choices=("auto", "cpu", "cuda"))
+    precision: str = checked(choices=PRECISIONS)  # fp32: no autocast; bf16 / fp16: autocast (fp16: CUDA only)
     num_threads: int = checked(minimum=0)  # 0: torch's default
     bucketing: bool
     adaptive_cutoffs: tuple[int, ...]  # [] = full softmax

@@ -163,6 +163,11 @@ def batch_indices(
     return batches
 
 
+def bucket_keys(examples: Sequence[Example]) -> list[tuple[int, int]]:
+    """What `batch_indices` sorts examples by: (target length // TARGET_BUCKET_WIDTH, source length)."""
+    return [(len(example[1]) // TARGET_BUCKET_WIDTH, len(example[0])) for example in examples]
+
+
 def make_batches(
     examples: Sequence[Example],
     batch_size: int,
@@ -172,9 +177,8 @@ def make_batches(
     tgt_vocab_size: int | None = None,
 ) -> Iterator[Batch]:
     """Batches of encoded examples; bucketed by target length (TARGET_BUCKET_WIDTH tokens), then source
-    length. `tgt_vocab_size`: see `collate` (needed when the targets hold extended copy ids)."""
-    keys = [(len(example[1]) // TARGET_BUCKET_WIDTH, len(example[0])) for example in examples]
-    for indices in batch_indices(keys, batch_size, shuffle, bucketing, seed):
+    length (`bucket_keys`). `tgt_vocab_size`: see `collate` (needed when the targets hold extended copy ids)."""
+    for indices in batch_indices(bucket_keys(examples), batch_size, shuffle, bucketing, seed):
         yield collate([examples[i] for i in indices], tgt_vocab_size)
 
 
@@ -188,3 +192,37 @@ def make_source_batches(sources: Sequence[Sequence[int]], batch_size: int,
         src, lengths = pad([sources[i] for i in indices])
         src_copy = None if copy_sources is None else pad([copy_sources[i] for i in indices])[0]
         yield indices, Batch(src, lengths, src_copy=src_copy)
+
+
+@dataclass
+class Shard:
+    """One process's part of a batch of `make_batches`, for training in several processes.
+
+    batch:        the batch's examples rank, rank + world_size, ... collated; when the batch has fewer
+                  examples than there are processes and none is left for this one, its first example as a
+                  stand-in, so that the process still takes part in every gradient exchange
+    batch_tokens: real target positions of the whole batch (what the single-process loss is divided by)
+    stand_in:     True for that stand-in, whose loss must weigh nothing
+    """
+
+    batch: Batch
+    batch_tokens: int
+    stand_in: bool = False
+
+
+def shard_batches(
+    examples: Sequence[Example],
+    batch_size: int,
+    rank: int,
+    world_size: int,
+    shuffle: bool = False,
+    bucketing: bool = True,
+    seed: int = 0,
+    tgt_vocab_size: int | None = None,
+) -> Iterator[Shard]:
+    """Process `rank`'s Shard of each batch that `make_batches` makes with the same arguments: every process
+    draws the same seeded batches and takes its own examples of each."""
+    for indices in batch_indices(bucket_keys(examples), batch_size, shuffle, bucketing, seed):
+        batch_tokens = sum(len(examples[i][1]) - 1 for i in indices)  # tgt_out: the target minus BOS
+        own = indices[rank::world_size]
+        yield Shard(collate([examples[i] for i in own or indices[:1]], tgt_vocab_size), batch_tokens, not own)

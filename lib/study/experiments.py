@@ -51,8 +51,9 @@ SEEDS_FILE = Path("metrics/study/seeds.json")
 CURVE_FILE = Path("plots/learning_curve.csv")
 SEED, SIZE = "train.seed", "split.n_train"
 # Settings of how a run is executed, not of what it learns: a study run may change them (the size runs shared
-# 2 cores as 2 queue workers of 1 thread each). Threads can change float rounding, like another CPU does.
-EXECUTION = ("train.num_threads", "train.device")
+# 2 cores as 2 queue workers of 1 thread each). Threads can change float rounding, like another CPU does, and
+# so do the device and the precision of the arithmetic (runs made before train.precision existed have none).
+EXECUTION = ("train.num_threads", "train.device", "train.precision")
 DATA_FILE, TRAIN_PAIRS = "metrics/data.json", "rows.train"
 ORDERINGS = COMPARISONS  # the study checks across seeds the orders evaluate bootstraps
 FINISHED, UNFINISHED = (None, "Success"), ("Queued", "Running", "Failed")

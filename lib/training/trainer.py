@@ -6,14 +6,16 @@ Outputs of a run:
                                     (the latest epoch's losses); no timestamps
   models/<kind>.pt                  best checkpoint by validation loss (lib/models/checkpoint.py)
   metrics/train/<kind>.json         best and final losses / perplexities, epochs, parameters
-  metrics/timings/train_<kind>.json wall time, s/epoch, throughput, device, threads
+  metrics/timings/train_<kind>.json wall time, s/epoch, throughput, device, threads, processes
 All but the log are written at the end, each atomically, so a failed run leaves nothing half-written.
+Under torchrun several processes train together (lib/training/distributed.py); rank 0 writes all of these.
 Timings live apart from the rest, so identical weights give byte-identical checkpoints and metrics: nothing
 downstream reruns and `dvc metrics diff` shows no change when only the clock differs.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import sys
 import time
@@ -24,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 from dvclive import Live
+from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from lib.common.cli import DataError
@@ -31,10 +34,13 @@ from lib.common.device import resolve_device, set_seed
 from lib.common.outputs import write_json_atomic
 from lib.common.config import (AttentionConfig, Config, ParamError, RecurrentConfig, TrainConfig,
                                as_dict)
-from lib.models.batching import encode_rows, make_batches
+from lib.models.batching import Batch, Shard, encode_rows, make_batches, shard_batches
 from lib.models.checkpoint import checkpoint_payload, save_checkpoint
 from lib.models.registry import MODEL_KINDS, MODELS
 from lib.models.seq2seq import build_model, count_parameters
+from lib.training.distributed import (Processes, distributed_loss, process_device, process_group,
+                                      processes_from_environment, sum_over_processes)
+from lib.training.precision import autocast, check_precision, gradient_scaler
 from lib.tokens.vocabulary import Vocabulary, load_vocabularies
 
 Example = tuple[list[int], list[int]]
@@ -83,14 +89,24 @@ def load_data(split_dir: Path | str, copy: bool = False
 
 
 @torch.no_grad()
-def evaluate_loss(model, examples: Sequence[Example], batch_size: int, device) -> float:
-    """Mean cross-entropy per real target token under teacher forcing (eval mode)."""
+def loss_sums(model, examples: Sequence[Example], batch_size: int, device, precision: str = "fp32"
+              ) -> tuple[float, int]:
+    """(summed cross-entropy, real target tokens) of `examples` under teacher forcing (eval mode)."""
     model.eval()
     total, tokens = 0.0, 0
     for batch in make_batches(examples, batch_size, shuffle=False, bucketing=True,
                               tgt_vocab_size=model.tgt_vocab_size):
-        total += float(model.loss(batch.to(device)))
+        with autocast(precision, device):
+            total += float(model.loss(batch.to(device)))
         tokens += batch.n_tokens
+    return total, tokens
+
+
+def validation_loss(model, valid: Sequence[Example], config: TrainConfig, device, processes: Processes) -> float:
+    """Mean cross-entropy per real target token of `valid`; each process measures its share of the examples."""
+    sums = loss_sums(model, valid[processes.rank::processes.world_size], config.batch_size, device,
+                     config.precision)
+    total, tokens = sum_over_processes(*sums) if processes.distributed else sums
     return total / max(tokens, 1)
 
 
@@ -103,26 +119,58 @@ class TrainResult:
     metrics: dict
     history: list[dict]  # one {epoch, train_loss, valid_loss} per epoch
     payload: dict  # the best checkpoint (lib.models.checkpoint.checkpoint_payload)
-    timings: dict  # wall time, s/epoch, tokens/s, device, threads
+    timings: dict  # wall time, s/epoch, tokens/s, device, threads, processes
 
 
-def train_step(model, optimizer, batch, config: TrainConfig) -> float:
-    """One update on `batch` (mean loss per real target token, clipped gradients); returns the summed loss."""
-    optimizer.zero_grad(set_to_none=True)
-    loss = model.loss(batch, teacher_forcing=config.teacher_forcing)
-    (loss / batch.n_tokens).backward()
+def update(model, optimizer, objective: torch.Tensor, config: TrainConfig, scaler: torch.amp.GradScaler) -> None:
+    """Backpropagate `objective`, clip the gradients and step the optimizer (fp16: with loss scaling)."""
+    scaler.scale(objective).backward()
     if config.clip_grad > 0:
+        scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
-    optimizer.step()
+    scaler.step(optimizer)
+    scaler.update()
+
+
+def train_step(model, optimizer, batch: Batch, config: TrainConfig, scaler: torch.amp.GradScaler | None = None
+               ) -> float:
+    """One update on `batch` (mean loss per real target token, clipped gradients); returns the summed loss.
+    `scaler`: the run's gradient_scaler (fp16 keeps its loss scale from step to step)."""
+    device = batch.src.device
+    optimizer.zero_grad(set_to_none=True)
+    with autocast(config.precision, device):
+        loss = model.loss(batch, teacher_forcing=config.teacher_forcing)
+    update(model, optimizer, loss / batch.n_tokens, config, scaler or gradient_scaler(config.precision, device))
+    return float(loss.detach())
+
+
+def shard_step(summed_loss: DistributedDataParallel, model, optimizer, shard: Shard, world_size: int,
+               config: TrainConfig, scaler: torch.amp.GradScaler) -> float:
+    """One update on this process's `shard` of a batch; returns its summed loss (0 for a stand-in).
+
+    `summed_loss` is distributed_loss(model): its backward averages the gradients over the processes, so
+    each divides its summed loss by the whole batch's tokens and multiplies by `world_size`, which makes the
+    average the single-process gradient of the batch's mean loss per token.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    with autocast(config.precision, shard.batch.src.device):
+        loss = summed_loss(shard.batch, config.teacher_forcing)
+    if shard.stand_in:
+        loss = loss * 0.0
+    update(model, optimizer, loss * world_size / shard.batch_tokens, config, scaler)
     return float(loss.detach())
 
 
 def train_model(run: ModelRun, src_vocab: Vocabulary, tgt_vocab: Vocabulary, train: Sequence[Example],
                 valid: Sequence[Example], progress: bool = True, log: Callable[[str], None] = print,
-                on_epoch: Callable[[dict], None] = lambda losses: None) -> TrainResult:
+                on_epoch: Callable[[dict], None] = lambda losses: None,
+                processes: Processes = Processes()) -> TrainResult:
     """Train `run.kind` with Adam and early stopping on validation loss; returns the best checkpoint.
 
     `on_epoch` gets each epoch's {epoch, train_loss, valid_loss} as soon as it is measured.
+
+    With several `processes` (inside their process_group) this process trains on its shard of every batch
+    and every process returns the same result; the losses are those of the whole batches and data.
 
     After an epoch without a better validation loss the learning rate is multiplied by `lr_decay`; after
     `patience` such epochs in a row training stops.
@@ -130,15 +178,19 @@ def train_model(run: ModelRun, src_vocab: Vocabulary, tgt_vocab: Vocabulary, tra
     Deterministic on CPU for a given config (seed, threads) and data.
     """
     kind, config = run.kind, run.train
-    device = resolve_device(config.device)
+    device = process_device(resolve_device(config.device), processes)
+    check_precision(config.precision, device)
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
     set_seed(config.seed)
     model = build_model(kind, len(src_vocab), len(tgt_vocab), run.hyperparameters()).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    scaler = gradient_scaler(config.precision, device)
+    summed_loss = distributed_loss(model, device) if processes.distributed else None
     n_params = count_parameters(model)
     log(f"{kind}: {n_params:,} parameters, {len(train):,} training / {len(valid):,} validation pairs, "
-        f"device {device}, {torch.get_num_threads()} threads")
+        f"device {device}, {torch.get_num_threads()} threads"
+        + (f", {processes.world_size} processes" if processes.distributed else ""))
 
     history: list[dict] = []
     epoch_seconds: list[float] = []
@@ -148,23 +200,35 @@ def train_model(run: ModelRun, src_vocab: Vocabulary, tgt_vocab: Vocabulary, tra
     for epoch in range(1, config.max_epochs + 1):
         epoch_start = time.perf_counter()
         model.train()
-        batches = list(make_batches(train, config.batch_size, shuffle=True, bucketing=config.bucketing,
-                                    seed=config.seed * 1009 + epoch, tgt_vocab_size=len(tgt_vocab)))
+        batch_order = {"shuffle": True, "bucketing": config.bucketing, "seed": config.seed * 1009 + epoch,
+                       "tgt_vocab_size": len(tgt_vocab)}
+        if processes.distributed:
+            batches = list(shard_batches(train, config.batch_size, processes.rank, processes.world_size,
+                                         **batch_order))
+        else:
+            batches = list(make_batches(train, config.batch_size, **batch_order))
         total, tokens = 0.0, 0
         bar = tqdm(batches, desc=f"{kind} epoch {epoch}", leave=False, file=sys.stderr, disable=not progress,
                    unit="batch", dynamic_ncols=True)
-        for i, batch in enumerate(bar):
-            batch = batch.to(device)
-            loss = train_step(model, optimizer, batch, config)
-            total += loss
-            tokens += batch.n_tokens
+        for i, part in enumerate(bar):
+            if processes.distributed:
+                shard = dataclasses.replace(part, batch=part.batch.to(device))
+                total += shard_step(summed_loss, model, optimizer, shard, processes.world_size, config, scaler)
+                tokens += 0 if shard.stand_in else shard.batch.n_tokens
+            else:
+                batch = part.to(device)
+                total += train_step(model, optimizer, batch, config, scaler)
+                tokens += batch.n_tokens
             if i % 10 == 0:
-                bar.set_postfix(loss=f"{total / tokens:.3f}")
+                bar.set_postfix(loss=f"{total / max(tokens, 1):.3f}")
         bar.close()
+        if processes.distributed:  # the whole batches' loss, on every process alike
+            total, tokens = sum_over_processes(total, tokens)
+            tokens = int(tokens)
         train_seconds += time.perf_counter() - epoch_start
         train_tokens += tokens
         train_loss = total / tokens
-        valid_loss = evaluate_loss(model, valid, config.batch_size, device)
+        valid_loss = validation_loss(model, valid, config, device, processes)
         seconds = time.perf_counter() - epoch_start
         history.append({"epoch": epoch, "train_loss": round(train_loss, 5), "valid_loss": round(valid_loss, 5)})
         on_epoch(history[-1])
@@ -207,6 +271,7 @@ def train_model(run: ModelRun, src_vocab: Vocabulary, tgt_vocab: Vocabulary, tra
         "epoch_seconds": epoch_seconds,
         "device": str(device),
         "threads": torch.get_num_threads(),
+        "processes": processes.world_size,
     }
     model.load_state_dict(best["model"])
     payload = checkpoint_payload(
@@ -239,12 +304,20 @@ def live_logger(folder: Path) -> Callable[[dict], None]:
 def run(model_run: ModelRun, split_dir: Path | str = "data/split", models_dir: Path | str = "models",
         metrics_dir: Path | str = "metrics", plots_dir: Path | str = "plots", progress: bool = True) -> dict:
     """What `python -m stages.train --model <kind>` does with `read_config(params, kind)`; returns the metrics
-    and the timings (written to <metrics_dir>/timings/train_<kind>.json)."""
+    and the timings (written to <metrics_dir>/timings/train_<kind>.json). Under torchrun every process
+    trains and returns them; rank 0 alone logs and writes."""
     kind = model_run.kind
-    resolve_device(model_run.train.device)  # fail before loading data
+    processes = processes_from_environment()
+    device = process_device(resolve_device(model_run.train.device), processes)  # fail before loading data
+    check_precision(model_run.train.precision, device)
     src_vocab, tgt_vocab, train, valid = load_data(split_dir, copy=MODELS[kind].copy)
-    result = train_model(model_run, src_vocab, tgt_vocab, train, valid, progress=progress,
-                         on_epoch=live_logger(Path(plots_dir) / "train" / kind))
-    write_outputs(result, Path(models_dir) / f"{kind}.pt", Path(metrics_dir) / "train" / f"{kind}.json",
-                  Path(metrics_dir) / "timings" / f"train_{kind}.json")
+    writes = processes.writes_outputs
+    with process_group(processes, device):
+        result = train_model(model_run, src_vocab, tgt_vocab, train, valid, progress=progress and writes,
+                             log=print if writes else lambda _: None,
+                             on_epoch=live_logger(Path(plots_dir) / "train" / kind) if writes else lambda _: None,
+                             processes=processes)
+    if writes:
+        write_outputs(result, Path(models_dir) / f"{kind}.pt", Path(metrics_dir) / "train" / f"{kind}.json",
+                      Path(metrics_dir) / "timings" / f"train_{kind}.json")
     return {**result.metrics, **result.timings}
