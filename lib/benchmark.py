@@ -24,6 +24,7 @@ import torch
 
 from lib.common.cli import run_stage
 from lib.common.device import set_seed
+from lib.common.paths import SPLIT_DIR
 from lib.common.config import Config, TrainConfig, load_config
 from lib.models.batching import make_batches
 from lib.models.registry import MODEL_KINDS, MODELS
@@ -69,7 +70,7 @@ def main(argv=None) -> None:
     assignment_models = [kind for kind in MODEL_KINDS if not MODELS[kind].copy]
     parser.add_argument("--models", nargs="+", choices=assignment_models, default=assignment_models)
     parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--split", default="data/split")
+    parser.add_argument("--split", type=Path, default=SPLIT_DIR)
     parser.add_argument("--reference", default="../shared/bench/reference.py",
                         help="the reference trainer; 'none' to skip it")
     parser.add_argument("--batches", type=int, default=30, help="timed batches per model (ours)")

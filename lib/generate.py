@@ -18,6 +18,7 @@ import torch
 
 from lib.common.cli import DataError, StageError
 from lib.common.config import PARAMS_FILE, Config, DecodeConfig, ParamError, load_config
+from lib.common.paths import MODELS_DIR
 from lib.decoding.prediction import generate
 from lib.models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from lib.models.registry import ATTENTION_KINDS, MODEL_KINDS
@@ -25,7 +26,6 @@ from lib.prepare.json_rows import read_json_rows
 from lib.tokens.code_tokens import detokenize
 from lib.tokens.docstrings import summarize, tokenize_summary
 
-DEFAULT_MODELS_DIR = "models"  # where `dvc repro` writes the checkpoints
 ROW_FILES = (".json", ".jsonl")  # --file formats read row by row (see --column); anything else is one a line
 # The widest --beam. Beam search decodes 64 // beam docstrings at once, so up to 64 a step is one batch of at most 64
 # rows; past it memory and time grow with the beam alone (--beam 100000 ran for minutes and took over 4 GB).
@@ -53,8 +53,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="mask tokens that cannot lead to parseable code (default: decode.constrained)")
     parser.add_argument("--attention", metavar="PNG",
                         help="save the attention heatmap (attn, or copy with its gate; one docstring)")
-    parser.add_argument("--models-dir", default=DEFAULT_MODELS_DIR,
-                        help=f"the folder holding <model>.pt (default: {DEFAULT_MODELS_DIR})")
+    parser.add_argument("--models-dir", default=str(MODELS_DIR),
+                        help=f"the folder holding <model>.pt (default: {MODELS_DIR})")
     return parser.parse_args(argv)
 
 
@@ -166,7 +166,7 @@ def checkpoint_path(models_dir: str, model: str) -> Path:
     Only the default folder gets load_checkpoint's advice to run `dvc repro`: nothing else builds it."""
     folder = Path(models_dir)
     path = folder / f"{model}.pt"
-    if path.is_file() or folder.resolve() == Path(DEFAULT_MODELS_DIR).resolve():
+    if path.is_file() or folder.resolve() == MODELS_DIR.resolve():
         return path
     if not folder.is_dir():
         raise CheckpointError(f"--models-dir {folder} does not exist: point it at the folder holding {model}.pt")

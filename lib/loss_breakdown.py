@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from lib.common.paths import MODELS_DIR, SPLIT_DIR
 from lib.evaluation.alignment import DocstringNames, signature_names, token_type
 from lib.models.batching import encode_copy, encode_rows, make_batches
 from lib.models.checkpoint import load_checkpoint
@@ -63,8 +64,8 @@ def breakdown(checkpoint, frame: pd.DataFrame, batch_size: int = 64) -> pd.DataF
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", nargs="+", choices=MODEL_KINDS, default=list(MODEL_KINDS))
-    parser.add_argument("--models-dir", type=Path, default=Path("models"))
-    parser.add_argument("--split", type=Path, default=Path("data/split"))
+    parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
+    parser.add_argument("--split", type=Path, default=SPLIT_DIR)
     parser.add_argument("--json", type=Path, help="also write the tables here")
     args = parser.parse_args(argv)
     valid = pd.read_parquet(args.split / "valid.parquet")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib.common.config import DecodeConfig, load_config
+from lib.common.paths import MODELS_DIR, SPLIT_DIR
 from lib.decoding.prediction import generate
 from lib.decoding.unknowns import count_unknowns
 from lib.evaluation import metrics
@@ -62,8 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--length-reward", nargs="+", type=float, default=None, help="default: params.yaml's")
     parser.add_argument("--allow-unk", nargs="+", choices=["true", "false"], default=None,
                         help="default: params.yaml's")
-    parser.add_argument("--models-dir", type=Path, default=Path("models"))
-    parser.add_argument("--split", type=Path, default=Path("data/split"))
+    parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
+    parser.add_argument("--split", type=Path, default=SPLIT_DIR)
     args = parser.parse_args(argv)
     valid = pd.read_parquet(args.split / "valid.parquet").head(args.rows)
     params = load_config()

@@ -1,5 +1,8 @@
-"""Stage `download`: raw functions of the configured source -> data/raw/functions.parquet, and what names that
-data (the source; for the hub the dataset, revision and commit) -> metrics/source.json."""
+"""Stage `download`: raw functions of the configured source -> <raw>/functions.parquet, and what names that
+data (the source; for the hub the dataset, revision and commit) -> <provenance>.
+
+    python -m stages.download --raw data/raw --provenance metrics/source.json
+"""
 import argparse
 import os
 from collections import Counter
@@ -7,14 +10,18 @@ from pathlib import Path
 
 import datasets
 
-from lib.common.cli import DataError, run_stage
+from lib.common.cli import DataError, run_stage, stage_parser
 from lib.common.outputs import atomic_dir, write_json_atomic
 from lib.common.config import Config, DataConfig, ParamError, load_config
 from lib.prepare.sources import COLUMNS, FILE_SPLITS, INPUT_FOLDER, in_input_folder, read_source
 
-OUTPUT = Path("data/raw")
-# Beside data/raw, not in it: the default source's data/raw stays byte-identical to what it was before.
-PROVENANCE = Path("metrics/source.json")
+
+def command_line() -> argparse.ArgumentParser:
+    parser, _, outputs = stage_parser(__doc__)
+    outputs.add_argument("--raw", type=Path, required=True, help="folder of functions.parquet")
+    # Beside the raw folder, not in it: the default source's data/raw stays byte-identical to what it was before.
+    outputs.add_argument("--provenance", type=Path, required=True, help="JSON file naming the source")
+    return parser
 
 
 def read_config(config: Config) -> DataConfig:
@@ -45,7 +52,7 @@ def check_file_paths(paths: tuple | dict) -> None:
                              f"DVC hashes for download; copy or link the file there and write {INPUT_FOLDER}/...")
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
     config = read_config(load_config())
     skipped = Counter()
     source = read_source(config, skipped, workers=os.cpu_count() or 1)
@@ -53,9 +60,9 @@ def main() -> None:
     if not rows:
         raise DataError(f"source {config.source!r} gave no usable rows (skipped: {dict(skipped)})")
     table = datasets.Dataset.from_dict({column: [row[column] for row in rows] for column in COLUMNS})
-    with atomic_dir(OUTPUT) as staging:
+    with atomic_dir(args.raw) as staging:
         table.to_parquet(staging / "functions.parquet")
-    write_json_atomic(PROVENANCE, source.provenance)
+    write_json_atomic(args.provenance, source.provenance)
     skipped_rows = sum(n for reason, n in skipped.items() if reason.startswith("missing"))
     print(f"rows read: {len(rows) + skipped_rows}, kept: {len(rows)}")
     partitions = Counter(row["partition"] for row in rows if row["partition"])
@@ -66,6 +73,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
-    run_stage(main)
+    run_stage(lambda: main(command_line().parse_args()))

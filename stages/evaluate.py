@@ -1,9 +1,11 @@
-"""Stage `evaluate`: decode the test split with each model, score it with the retrieval baseline beside them.
+r"""Stage `evaluate`: decode the test split with each model, score it with the retrieval baseline beside them.
 
-Writes metrics/eval/<system>.json (the headline numbers DVC tables), metrics/timings/evaluate.json,
-plots/length.csv and data/eval/ (scores.json with every number, predictions per system, examples.json).
-Every metric is given for all test rows and for the novel ones (no near-duplicate in train, see
-lib/prepare/near_duplicates.py).
+    python -m stages.evaluate --split data/split --models models --results data/eval --metrics metrics/eval \
+        --timings metrics/timings/evaluate.json --length-plot plots/length.csv
+
+Writes <metrics>/<system>.json (the headline numbers DVC tables), the timings, the BLEU-by-length table and
+<results>/ (scores.json with every number, predictions per system, examples.json). Every metric is given
+for all test rows and for the novel ones (no near-duplicate in train, see lib/prepare/near_duplicates.py).
 """
 import argparse
 import time
@@ -14,7 +16,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from lib.common.cli import run_stage
+from lib.common.cli import run_stage, stage_parser
 from lib.common.device import resolve_device
 from lib.common.outputs import atomic_dir, write_json_atomic, write_text_atomic
 from lib.common.config import Config, DecodeConfig, EvaluateConfig, load_config
@@ -31,11 +33,17 @@ from lib.models.registry import ATTENTION_KINDS, MODEL_KINDS, MODELS
 from lib.prepare.near_duplicates import evaluation_subsets
 from lib.tokens.vocabulary import UNK
 
-SPLIT = Path("data/split")
-OUTPUT = Path("data/eval")
-METRICS = Path("metrics/eval")
-TIMINGS = Path("metrics/timings/evaluate.json")
-LENGTH_PLOT = Path("plots/length.csv")
+
+def command_line() -> argparse.ArgumentParser:
+    parser, inputs, outputs = stage_parser(__doc__)
+    inputs.add_argument("--split", type=Path, required=True, help="folder: {train,test}.parquet")
+    inputs.add_argument("--models", type=Path, required=True, help="folder of the checkpoints <model>.pt")
+    outputs.add_argument("--results", type=Path, required=True,
+                         help="folder: scores.json, predictions_<system>.parquet, examples.json")
+    outputs.add_argument("--metrics", type=Path, required=True, help="folder of the headline <system>.json")
+    outputs.add_argument("--timings", type=Path, required=True, help="JSON file: decoding seconds, device")
+    outputs.add_argument("--length-plot", type=Path, required=True, help="CSV file: BLEU per docstring length")
+    return parser
 
 
 def read_config(params: Config) -> tuple[EvaluateConfig, DecodeConfig, str]:
@@ -43,10 +51,10 @@ def read_config(params: Config) -> tuple[EvaluateConfig, DecodeConfig, str]:
     return params.evaluate, params.decode, params.train.device
 
 
-def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: EvaluateConfig,
+def evaluate_model(name: str, models: Path, test: pd.DataFrame, decode: DecodeConfig, config: EvaluateConfig,
                    device) -> tuple:
-    """(predictions frame, scores, decoding seconds) of model `name` on the test split."""
-    checkpoint = load_checkpoint(Path(f"models/{name}.pt"), device=device)
+    """(predictions frame, scores, decoding seconds) of model `name` (<models>/<name>.pt) on the test split."""
+    checkpoint = load_checkpoint(models / f"{name}.pt", device=device)
     model, src_vocab, tgt_vocab = checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab
     start = time.perf_counter()
     generations = generate(model, src_vocab, tgt_vocab, list(test["src"]), decode, device=device,
@@ -68,15 +76,15 @@ def evaluate_model(name: str, test: pd.DataFrame, decode: DecodeConfig, config: 
     return frame, result, seconds
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
     config, decode, device = read_config(load_config())
     device = resolve_device(device)
-    test = pd.read_parquet(SPLIT / "test.parquet")
-    train = pd.read_parquet(SPLIT / "train.parquet")
+    test = pd.read_parquet(args.split / "test.parquet")
+    train = pd.read_parquet(args.split / "train.parquet")
     predictions, results = {}, {}
     timings = {"device": str(device)}
     for name in MODEL_KINDS:
-        predictions[name], results[name], seconds = evaluate_model(name, test, decode, config, device)
+        predictions[name], results[name], seconds = evaluate_model(name, args.models, test, decode, config, device)
         timings[f"{name}_decode_seconds"] = round(seconds, 2)
     retriever = TfidfRetriever().fit(list(train["src"]), list(train["tgt"]))
     predictions[BASELINE] = predictions_frame(test, retriever.retrieve(list(test["src"])))
@@ -98,16 +106,16 @@ def main() -> None:
         "worst": {name: extreme_examples(frame, 3, best=False) for name, frame in predictions.items()},
         "token_errors": {name: token_error_analysis(frame, config.examples_per_class) for name, frame in predictions.items()},
     }
-    write_text_atomic(LENGTH_PLOT, length_table(predictions, config.length_buckets).to_csv(index=False))
-    with atomic_dir(OUTPUT) as staging:
+    write_text_atomic(args.length_plot, length_table(predictions, config.length_buckets).to_csv(index=False))
+    with atomic_dir(args.results) as staging:
         for name, frame in predictions.items():
             frame.to_parquet(staging / f"predictions_{name}.parquet", index=False)
         write_json_atomic(staging / "examples.json", examples)
         write_json_atomic(staging / "scores.json", results)
-    with atomic_dir(METRICS) as staging:
+    with atomic_dir(args.metrics) as staging:
         for system in SYSTEMS:
             write_json_atomic(staging / f"{system}.json", headline(results[system]))
-    write_json_atomic(TIMINGS, timings)  # apart from the metrics, so a rerun with equal results diffs nothing
+    write_json_atomic(args.timings, timings)  # apart from the metrics, so a rerun with equal results diffs nothing
     print(results_table(results))
 
 
@@ -133,6 +141,4 @@ def results_table(results: dict) -> str:
 
 
 if __name__ == "__main__":
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
-    run_stage(main)
+    run_stage(lambda: main(command_line().parse_args()))

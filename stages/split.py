@@ -1,4 +1,8 @@
-"""Stage `split`: pairs -> data/split/ (splits, vocab.json, near_duplicates.json, stats.json), metrics/data.json."""
+"""Stage `split`: pairs -> splits, vocab.json, near_duplicates.json, stats.json in <split>/, and its headline
+numbers -> <metrics>.
+
+    python -m stages.split --tokenized data/tokenized --split data/split --metrics metrics/data.json
+"""
 import argparse
 import json
 from collections import Counter
@@ -6,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.common.cli import DataError, run_stage
+from lib.common.cli import DataError, run_stage, stage_parser
 from lib.common.outputs import atomic_dir, write_json_atomic
 from lib.common.config import Config, ParamError, SplitConfig, load_config
 from lib.prepare.near_duplicates import summarize
@@ -14,13 +18,19 @@ from lib.prepare.split import (SPLITS, assign_splits, deduplicate, has_given_tes
                                length_stats, oov_rates, sample_splits, train_leakage)
 from lib.tokens.vocabulary import Vocabulary, save_vocabularies
 
-TOKENIZED = Path("data/tokenized")
-OUTPUT = Path("data/split")
-METRICS = Path("metrics/data.json")
-TEST_DROPPED = "test_dropped.json"  # data/tokenized/, written by stages/tokenize.py with a given test split
-OFFICIAL_TEST = "official_test.json"  # data/split/: only when the source gives the test split
+TEST_DROPPED = "test_dropped.json"  # in --tokenized, written by stages/tokenize.py with a given test split
+OFFICIAL_TEST = "official_test.json"  # in --split: only when the source gives the test split
 # What metrics/data.json keeps of it; data/split/stats.json adds the reasons, official_test.json names the rows.
 OFFICIAL_HEADLINE = ("rows", "untokenizable", "code_in_train", "code_in_train_share")
+
+
+def command_line() -> argparse.ArgumentParser:
+    parser, inputs, outputs = stage_parser(__doc__)
+    inputs.add_argument("--tokenized", type=Path, required=True, help="folder of pairs.parquet (stage tokenize)")
+    outputs.add_argument("--split", type=Path, required=True,
+                         help="folder: {train,valid,test}.parquet, vocab.json, near_duplicates.json, stats.json")
+    outputs.add_argument("--metrics", type=Path, required=True, help="JSON file of the headline numbers")
+    return parser
 
 
 def read_config(config: Config) -> SplitConfig:
@@ -40,10 +50,10 @@ def near_duplicate_metrics(summary: dict) -> dict:
     return metrics
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
     params = load_config()
     config = read_config(params)
-    pairs = pd.read_parquet(TOKENIZED / "pairs.parquet")
+    pairs = pd.read_parquet(args.tokenized / "pairs.parquet")
     assigned = assign_splits(pairs, config.seed, config.valid_fraction, config.test_fraction)
     removed = Counter()
     given_test = has_given_test(pairs)  # scored as given: not deduplicated, filtered or sampled
@@ -64,7 +74,7 @@ def main() -> None:
     near_duplicates = {"policy": config.near_duplicates,
                        **summarize({name: splits[name] for name in ("valid", "test")})}
     stats = {
-        "tokenize": json.loads((TOKENIZED / "stats.json").read_text()),
+        "tokenize": json.loads((args.tokenized / "stats.json").read_text()),
         "rows": {name: len(frame) for name, frame in splits.items()},
         "pool": {name: len(frame) for name, frame in pools.items()},
         "removed": dict(sorted(removed.items())),
@@ -73,10 +83,10 @@ def main() -> None:
         "vocab": {"src": len(src_vocab), "tgt": len(tgt_vocab)},
         "oov": {name: oov_rates(splits[name], src_vocab, tgt_vocab) for name in ("valid", "test")},
     }
-    official = official_test(splits["test"], splits["train"]) if given_test else None
+    official = official_test(splits["test"], splits["train"], args.tokenized / TEST_DROPPED) if given_test else None
     if official:
         stats["official_test"] = {key: value for key, value in official.items() if not key.endswith("_rows")}
-    with atomic_dir(OUTPUT) as staging:
+    with atomic_dir(args.split) as staging:
         for name, frame in splits.items():
             frame.reset_index(drop=True).to_parquet(staging / f"{name}.parquet", index=False)
         save_vocabularies(staging / "vocab.json", src_vocab, tgt_vocab)
@@ -84,7 +94,7 @@ def main() -> None:
         write_json_atomic(staging / "stats.json", stats)
         if official:
             write_json_atomic(staging / OFFICIAL_TEST, official)
-    write_json_atomic(METRICS, headline(stats))
+    write_json_atomic(args.metrics, headline(stats))
     print(json.dumps({key: stats[key] for key in ("rows", "removed", "near_duplicates", "vocab", "oov",
                                                   "official_test") if key in stats}))
 
@@ -98,9 +108,10 @@ def headline(stats: dict) -> dict:
     return kept
 
 
-def official_test(test: pd.DataFrame, train: pd.DataFrame, dropped_path: Path = TOKENIZED / TEST_DROPPED) -> dict:
-    """What happened to a test split the source gave: its rows that could not be tokenized (named, from
-    tokenize), and its rows whose code a train row has exactly (counted, not removed: a leakage figure)."""
+def official_test(test: pd.DataFrame, train: pd.DataFrame, dropped_path: Path) -> dict:
+    """What happened to a test split the source gave: its rows that could not be tokenized (named in
+    `dropped_path`, by tokenize), and its rows whose code a train row has exactly (counted, not removed: a
+    leakage figure)."""
     dropped = json.loads(dropped_path.read_text())
     leaked = train_leakage(test, train)
     return {
@@ -117,6 +128,4 @@ def official_test(test: pd.DataFrame, train: pd.DataFrame, dropped_path: Path = 
 
 
 if __name__ == "__main__":
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
-    run_stage(main)
+    run_stage(lambda: main(command_line().parse_args()))

@@ -1,4 +1,7 @@
-"""Stage `tokenize`: raw functions -> (summary tokens, code tokens) pairs in data/tokenized/pairs.parquet."""
+"""Stage `tokenize`: raw functions -> (summary tokens, code tokens) pairs in <tokenized>/pairs.parquet.
+
+    python -m stages.tokenize --raw data/raw --tokenized data/tokenized
+"""
 import argparse
 import os
 from collections import Counter
@@ -6,14 +9,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.common.cli import DataError, run_stage
+from lib.common.cli import DataError, run_stage, stage_parser
 from lib.common.outputs import atomic_dir, write_json_atomic
 from lib.common.config import Config, load_config
 from lib.prepare.pairs import DocstringFilters, Limits, has_given_test, make_pairs
 
-RAW = Path("data/raw/functions.parquet")
-OUTPUT = Path("data/tokenized")
 TEST_DROPPED = "test_dropped.json"  # only when the source gives a test split, scored as given
+
+
+def command_line() -> argparse.ArgumentParser:
+    parser, inputs, outputs = stage_parser(__doc__)
+    inputs.add_argument("--raw", type=Path, required=True, help="folder of functions.parquet (stage download)")
+    outputs.add_argument("--tokenized", type=Path, required=True,
+                         help=f"folder: pairs.parquet, stats.json, {TEST_DROPPED} (with a given test split)")
+    return parser
 
 
 def read_config(params: Config) -> tuple[Limits, DocstringFilters]:
@@ -26,9 +35,9 @@ def read_config(params: Config) -> tuple[Limits, DocstringFilters]:
     return limits, filters
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
     limits, filters = read_config(load_config())
-    raw = pd.read_parquet(RAW)
+    raw = pd.read_parquet(args.raw / "functions.parquet")
     counts, test_dropped = Counter(), []
     test_as_given = has_given_test(raw["partition"])
     pairs = pd.DataFrame(list(make_pairs(raw.to_dict("records"), limits, counts, filters, test_as_given,
@@ -39,7 +48,7 @@ def main() -> None:
                         "relax tokenize.max_src_len / max_tgt_len / min_src_len")
     stats = {"rows_read": len(raw), "pairs_kept": len(pairs), "dropped": dict(sorted(counts.items())),
              "round_trip_rate": round(round_trips / len(pairs), 4)}
-    with atomic_dir(OUTPUT) as staging:
+    with atomic_dir(args.tokenized) as staging:
         pairs.to_parquet(staging / "pairs.parquet", index=False)
         write_json_atomic(staging / "stats.json", stats)
         if test_as_given:  # the test rows that could not be tokenized, named for metrics/data.json
@@ -51,6 +60,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
-    run_stage(main)
+    run_stage(lambda: main(command_line().parse_args()))

@@ -1,23 +1,50 @@
-"""Stage `visualize`: figures and report -> plots/report/, computed attention figures -> metrics/attention.json."""
+r"""Stage `visualize`: figures and report -> <report>/, computed attention figures -> <metrics>.
+
+    python -m stages.visualize --split-stats data/split/stats.json --models models --train-metrics metrics/train \
+        --train-timings metrics/timings --train-logs plots/train --results data/eval --length-plot plots/length.csv \
+        --seeds metrics/study/seeds.json --learning-curve plots/learning_curve.csv \
+        --report plots/report --metrics metrics/attention.json
+"""
 import argparse
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import torch
 
-from lib.common.cli import run_stage
+from lib.common.cli import run_stage, stage_parser
 from lib.common.outputs import atomic_dir, write_json_atomic
 from lib.common.config import Config, DecodeConfig, VisualizeConfig, as_dict, load_config
 from lib.decoding.prediction import generate
 from lib.models.checkpoint import load_checkpoint
 from lib.models.registry import ATTENTION_KINDS
-from lib.study.context import Probe, StudyOutputs, build_context
+from lib.study.context import Probe, StudyFiles, StudyOutputs, build_context
 from lib.study.report import write_report
 from lib.tokens.docstrings import tokenize_summary
 
-OUTPUT = Path("plots/report")
-METRICS = Path("metrics/attention.json")
 SHARED_SECTIONS = ("tokenize", "split", "train", "decode")
+
+
+def command_line() -> argparse.ArgumentParser:
+    parser, inputs, outputs = stage_parser(__doc__)
+    inputs.add_argument("--split-stats", type=Path, required=True, help="the split's stats.json")
+    inputs.add_argument("--models", type=Path, required=True, help="folder of the checkpoints <model>.pt")
+    inputs.add_argument("--train-metrics", type=Path, required=True, help="folder of the training <model>.json")
+    inputs.add_argument("--train-timings", type=Path, required=True, help="folder of train_<model>.json")
+    inputs.add_argument("--train-logs", type=Path, required=True, help="folder of the DVCLive logs <model>/")
+    inputs.add_argument("--results", type=Path, required=True,
+                        help="folder: scores.json, predictions_<system>.parquet, examples.json")
+    inputs.add_argument("--length-plot", type=Path, required=True, help="CSV file: BLEU per docstring length")
+    inputs.add_argument("--seeds", type=Path, required=True, help="the study's seeds.json")
+    inputs.add_argument("--learning-curve", type=Path, required=True, help="the study's learning_curve.csv")
+    outputs.add_argument("--report", type=Path, required=True, help="folder: report.md, report.pdf, figures/")
+    outputs.add_argument("--metrics", type=Path, required=True, help="JSON file: the computed attention figures")
+    return parser
+
+
+def study_files(args: argparse.Namespace) -> StudyFiles:
+    """What the report reads, from the input options named after StudyFiles' fields."""
+    return StudyFiles(**{field.name: getattr(args, field.name) for field in fields(StudyFiles)})
 
 
 def read_config(config: Config) -> tuple[VisualizeConfig, DecodeConfig, dict]:
@@ -26,12 +53,12 @@ def read_config(config: Config) -> tuple[VisualizeConfig, DecodeConfig, dict]:
     return config.visualize, config.decode, shared
 
 
-def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
-    """The probe docstrings decoded by each attention model."""
+def decode_probes(summaries: list[str], decode: DecodeConfig, models: Path) -> list[Probe]:
+    """The probe docstrings decoded by each attention model (<models>/<model>.pt)."""
     sources = [tokenize_summary(summary) for summary in summaries]
     probes = []
     for model in ATTENTION_KINDS:
-        checkpoint = load_checkpoint(Path(f"models/{model}.pt"), device=torch.device("cpu"))
+        checkpoint = load_checkpoint(models / f"{model}.pt", device=torch.device("cpu"))
         generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode,
                                gates=True, progress=f"probes {model}")
         probes += [Probe(model, summary, src, g.tokens, g.attention, g.copy_gate)
@@ -39,21 +66,19 @@ def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
     return probes
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
     config, decode, shared = read_config(load_config())
-    outputs = StudyOutputs.load()
-    probes = decode_probes(list(config.probes), decode)
-    with atomic_dir(OUTPUT) as staging:
+    outputs = StudyOutputs.load(study_files(args))
+    probes = decode_probes(list(config.probes), decode, args.models)
+    with atomic_dir(args.report) as staging:
         context = build_context(outputs, probes, config, shared, staging / "figures")
         write_report(context, staging / "report.md", staging / "report.pdf")
     interpretation = context["interpretation"]
     figures = {"alignment": {key: value for key, value in interpretation["alignment"].items() if key != "examples"},
                "probes": interpretation["probes"], "copy_probes": interpretation["copy_probes"]}
-    write_json_atomic(METRICS, figures)
+    write_json_atomic(args.metrics, figures)
     print(json.dumps(figures, indent=1, default=str))
 
 
 if __name__ == "__main__":
-    # No options: `--help` says what the stage does, without running it.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
-    run_stage(main)
+    run_stage(lambda: main(command_line().parse_args()))

@@ -1,10 +1,13 @@
-"""dvc.yaml cannot go stale: every file a stage's command imports, and every param it reads, is declared.
+"""dvc.yaml cannot go stale: every file a stage's command imports, every param it reads and every path its command
+passes is declared, and every data dep and out is a path its command passes.
 
 The import walk is static (`ast`, transitively through the repository's own modules); the params check runs
-each stage's own `read_config` on a recording copy of params.yaml.
+each stage's own `read_config` on a recording copy of params.yaml; the paths check parses each stage's command
+with the stage's own parser, whose path options come in two groups: inputs (deps) and outputs (outs).
 """
 from __future__ import annotations
 
+import argparse
 import ast
 import dataclasses
 import importlib
@@ -18,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lib.common.cli import INPUTS, OUTPUTS
 from lib.common.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,11 +71,34 @@ def runs_code(path: Path) -> bool:
 
 
 def command_module(cmd: str) -> tuple[str, list[str]]:
-    """`python -m stages.train --model rnn` -> ("stages.train", ["rnn"]): the module and its option values."""
+    """`python -m stages.split --split data/split` -> ("stages.split", ["--split", "data/split"]): the module and
+    its arguments."""
     words = shlex.split(cmd)
     assert words[:2] == ["python", "-m"], f"stage command {cmd!r} is not `python -m <module>`"
-    options = words[3:]
-    return words[2], [value for flag, value in zip(options[::2], options[1::2]) if flag.startswith("--")]
+    return words[2], words[3:]
+
+
+def parsed_command(cmd: str) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """The stage's own parser and what it makes of the command's arguments (an unknown or missing option fails)."""
+    module, arguments = command_module(cmd)
+    parser = importlib.import_module(module).command_line()
+    return parser, parser.parse_args(arguments)
+
+
+def command_paths(cmd: str) -> dict[str, list[Path]]:
+    """{INPUTS: [paths the command passes to read], OUTPUTS: [paths to write]}."""
+    parser, args = parsed_command(cmd)
+    return {group.title: [Path(getattr(args, action.dest)) for action in group._group_actions]
+            for group in parser._action_groups if group.title in (INPUTS, OUTPUTS)}
+
+
+def declared_paths(entries: list) -> list[Path]:
+    """The paths of deps or outs (an out with options is a one-key mapping)."""
+    return [Path(entry if isinstance(entry, str) else next(iter(entry))) for entry in entries]
+
+
+def within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 def covered(path: Path, deps: list[str]) -> bool:
@@ -131,13 +158,44 @@ def test_recording_tells_leaves_from_whole_sections():
 def test_stage_params_list_every_key_its_config_reads(stage):
     """Each stage reads params.yaml only through its module's `read_config`; every key it reads is declared."""
     spec = STAGES[stage]
-    module, option_values = command_module(spec["cmd"])
+    module = command_module(spec["cmd"])[0]
+    args = parsed_command(spec["cmd"])[1]
+    kind = [args.model] if "model" in vars(args) else []  # the train stage reads the sections of its --model
     read: set[str] = set()
-    importlib.import_module(module).read_config(recording(load_config(ROOT / "params.yaml"), read), *option_values)
+    importlib.import_module(module).read_config(recording(load_config(ROOT / "params.yaml"), read), *kind)
     declared = [str(key) for key in spec.get("params", [])]
     undeclared = sorted(key for key in used(read)
                         if not any(key == d or key.startswith(d + ".") for d in declared))
     assert not undeclared, f"dvc.yaml stage {stage} reads params it does not list: {', '.join(undeclared)}"
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_stage_command_passes_only_declared_paths(stage):
+    """What a stage reads is a dep (or a folder of deps: evaluate's --models); what it writes is an out (or a
+    folder of outs)."""
+    spec, paths = STAGES[stage], command_paths(STAGES[stage]["cmd"])
+    for group, declared in ((INPUTS, declared_paths(spec["deps"])), (OUTPUTS, declared_paths(spec["outs"]))):
+        undeclared = [str(path) for path in paths.get(group, []) if not any(within(d, path) for d in declared)]
+        assert not undeclared, f"dvc.yaml stage {stage} passes {group} it does not declare: {', '.join(undeclared)}"
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_stage_declares_only_paths_its_command_passes(stage):
+    """Every out is (under) an output the command passes, every dep but code and the folder the params' file
+    patterns name (INPUT_FOLDER) is (under) an input: a path renamed in the command is renamed in deps/outs."""
+    from lib.prepare.sources import INPUT_FOLDER
+    spec, paths = STAGES[stage], command_paths(STAGES[stage]["cmd"])
+    code = (Path("lib"), Path("stages"), Path(INPUT_FOLDER))
+    for group, declared in ((INPUTS, declared_paths(spec["deps"])), (OUTPUTS, declared_paths(spec["outs"]))):
+        unpassed = [str(d) for d in declared if not any(within(d, folder) for folder in code)
+                    and not any(within(d, path) for path in paths.get(group, []))]
+        assert not unpassed, f"dvc.yaml stage {stage} declares {group} its command does not pass: {', '.join(unpassed)}"
+
+
+def test_paths_check_tells_inputs_from_outputs():
+    paths = command_paths("python -m stages.split --tokenized a --split b --metrics c.json")
+    assert paths == {INPUTS: [Path("a")], OUTPUTS: [Path("b"), Path("c.json")]}
+    assert within(Path("models/rnn.pt"), Path("models")) and not within(Path("models"), Path("models/rnn.pt"))
 
 
 def test_download_hashes_the_folder_its_files_source_reads():
@@ -151,4 +209,14 @@ def test_every_stage_answers_help_without_running(module, tmp_path):
     done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=tmp_path, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0 and done.stdout.startswith("usage:") and "Stage `" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("module", sorted({command_module(spec["cmd"])[0] for spec in STAGES.values()}))
+def test_a_stage_run_without_its_paths_prints_its_usage(module, tmp_path):
+    """The paths have no defaults: run by hand without them, a stage says which options it needs."""
+    done = subprocess.run([sys.executable, "-m", module], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2 and done.stderr.startswith("usage:")
+    assert "the following arguments are required: " in done.stderr and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []

@@ -177,13 +177,18 @@ def test_orderings_are_the_pairs_evaluate_bootstraps():
     assert ORDERINGS == COMPARISONS
 
 
+def study_in(root: Path) -> dict:
+    """read_study of the files where lib.study.experiments writes them below `root`."""
+    return read_study(root / SEEDS_FILE, root / CURVE_FILE)
+
+
 def test_files_round_trip_and_absent_files_are_the_empty_study(tmp_path):
-    empty = read_study(tmp_path)
+    empty = study_in(tmp_path)
     assert empty["seeds"] == EMPTY_SEEDS and list(empty["curve"].columns) == CURVE_COLUMNS and empty["curve"].empty
     seeds, curve = study_from_rows(study_rows(), PARAMS)
     write_study(seeds, curve, tmp_path)
     assert (tmp_path / CURVE_FILE).read_text().splitlines()[1].startswith("1000,8.0,7.0,9.0,9.7,")
-    study = read_study(tmp_path)
+    study = study_in(tmp_path)
     assert study["seeds"] == seeds
     pd.testing.assert_frame_equal(study["curve"], curve)
 
@@ -199,11 +204,11 @@ def test_a_file_in_another_layout_is_refused(tmp_path, damage, message):
     write_study(*study_from_rows(study_rows(), PARAMS), tmp_path)
     damage(tmp_path)
     with pytest.raises(StageError, match=message):
-        read_study(tmp_path)
+        study_in(tmp_path)
 
 
 def test_the_committed_files_are_readable():
-    study = read_study(ROOT)
+    study = study_in(ROOT)
     assert study["seeds"] == EMPTY_SEEDS or study["seeds"]["seeds"][0] == study["seeds"]["baseline_seed"]
 
 
@@ -248,7 +253,7 @@ def test_dvc_yaml_declares_the_committed_study_files():
 
 def test_visualize_draws_the_learning_curve_only_from_two_sizes(tmp_path):
     from lib.study.context import study_figures
-    assert study_figures(read_study(tmp_path), tmp_path) == {}  # no files: the empty study
+    assert study_figures(study_in(tmp_path), tmp_path) == {}  # no files: the empty study
     seeds, curve = study_from_rows([workspace()], PARAMS)
     assert study_figures({"seeds": seeds, "curve": curve}, tmp_path) == {}
     seeds, curve = study_from_rows(study_rows(), PARAMS)

@@ -1,5 +1,6 @@
 """A benchmark's own train and test files through download, tokenize and split (the stages' code, no DVC)."""
 import json
+import shlex
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ from stages import download, split, tokenize
 ROOT = Path(__file__).resolve().parent.parent
 CONALA_COLUMNS = {"docstring": ["rewritten_intent", "intent"], "code": "snippet", "path": "question_id"}
 INPUTS = {"train": ["inputs/train.json"], "test": ["inputs/test.json"]}  # data.files.paths
+STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 
 
 def conala_params(paths: dict) -> dict:
@@ -23,11 +25,11 @@ def conala_params(paths: dict) -> dict:
 
 
 def run_stages(folder: Path, params: dict, monkeypatch) -> dict:
-    """Run download, tokenize and split in `folder`; returns metrics/data.json."""
+    """Run download, tokenize and split in `folder` with their arguments in dvc.yaml; returns metrics/data.json."""
     monkeypatch.chdir(folder)
     (folder / "params.yaml").write_text(yaml.safe_dump(params))
-    for stage in (download, tokenize, split):
-        stage.main()
+    for name, stage in (("download", download), ("tokenize", tokenize), ("split", split)):
+        stage.main(stage.command_line().parse_args(shlex.split(STAGES[name]["cmd"])[3:]))
     return json.loads((folder / "metrics" / "data.json").read_text())
 
 

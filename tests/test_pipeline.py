@@ -1,5 +1,6 @@
 """End to end: `dvc repro` in a temporary git copy of the repository, on a tiny configuration."""
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -136,7 +137,8 @@ def test_a_bad_param_stops_the_stage_with_one_line(project):
     original = (project / "params.yaml").read_text()
     set_params(project / "params.yaml", {"split.n_test": -1})
     try:
-        result = subprocess.run([sys.executable, "-m", "stages.split"], cwd=project, capture_output=True, text=True,
+        command = shlex.split(yaml.safe_load((project / "dvc.yaml").read_text())["stages"]["split"]["cmd"])
+        result = subprocess.run([sys.executable, *command[1:]], cwd=project, capture_output=True, text=True,
                                 timeout=TIMEOUT_S)
     finally:
         (project / "params.yaml").write_text(original)

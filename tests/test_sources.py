@@ -26,6 +26,7 @@ from stages import download
 from stages.download import read_config as download_config
 
 ROOT = Path(__file__).resolve().parents[1]
+DOWNLOAD_ARGUMENTS = ["--raw", "data/raw", "--provenance", "metrics/source.json"]  # as in dvc.yaml
 
 CONALA_COLUMNS = {"docstring": ["rewritten_intent", "intent"], "code": "snippet", "path": "question_id"}
 def repository_params(**data) -> dict:
@@ -196,7 +197,7 @@ def test_offline_refuses_a_pinned_commit_the_cache_does_not_hold(offline, fake_h
 def test_download_records_the_hub_commit_beside_data_raw(online, fake_hub, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("params.yaml").write_text(yaml.safe_dump(repository_params(source="hub")))
-    download.main()
+    download.main(download.command_line().parse_args(DOWNLOAD_ARGUMENTS))
     assert json.loads(Path("metrics/source.json").read_text()) == {
         "source": "hub", "dataset": HUB, "revision": "main", "commit": COMMIT}
     assert sorted(path.name for path in Path("data/raw").iterdir()) == ["functions.parquet"]
@@ -209,8 +210,8 @@ def run_download(folder: Path, **environment: str) -> subprocess.CompletedProces
     inherited = {name: value for name, value in os.environ.items()
                  if not name.upper().startswith(("HF_", "HUGGINGFACE")) and not name.upper().endswith("_PROXY")}
     env = {**inherited, "PYTHONPATH": str(ROOT), "HF_HOME": str(folder / "hf"), **environment}
-    return subprocess.run([sys.executable, "-m", "stages.download"], cwd=folder, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "stages.download", *DOWNLOAD_ARGUMENTS], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("switch", ["HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"])

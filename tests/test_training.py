@@ -16,7 +16,7 @@ from lib.common.config import Config, ParamError, from_mapping
 from lib.models.checkpoint import load_checkpoint
 from lib.tokens.vocabulary import Vocabulary, save_vocabularies
 from lib.study.context import read_loss_curve
-from lib.training.trainer import read_config, run, train_model
+from lib.training.trainer import RunOutputs, read_config, run, train_model
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY_PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -132,13 +132,18 @@ def write_split(root: Path, n_train=24, n_valid=8):
     return split
 
 
+def outputs_under(root: Path, kind: str) -> RunOutputs:
+    """The pipeline's layout (dvc.yaml's train_<kind> command) below `root`."""
+    return RunOutputs(checkpoint=root / "models" / f"{kind}.pt", metrics=root / "metrics" / "train" / f"{kind}.json",
+                      log=root / "plots" / "train" / kind, timings=root / "metrics" / "timings" / f"train_{kind}.json")
+
+
 def test_run_writes_checkpoint_metrics_plot_and_timings(tmp_path):
     split = write_split(tmp_path)
-    out = {name: tmp_path / name for name in ("models", "metrics", "plots")}
-    returned = run(read_config(tiny_config(max_epochs=2), "attn"), split, out["models"], out["metrics"], out["plots"],
-                   progress=False)
-    written = json.loads((out["metrics"] / "train" / "attn.json").read_text())
-    timings = json.loads((out["metrics"] / "timings" / "train_attn.json").read_text())
+    out = outputs_under(tmp_path, "attn")
+    returned = run(read_config(tiny_config(max_epochs=2), "attn"), split, out, progress=False)
+    written = json.loads(out.metrics.read_text())
+    timings = json.loads(out.timings.read_text())
     assert returned == {**written, **timings}
     for key in ("best_valid_loss", "best_valid_ppl", "final_train_loss", "final_valid_loss", "final_train_ppl",
                 "epochs", "best_epoch", "parameters"):
@@ -146,11 +151,11 @@ def test_run_writes_checkpoint_metrics_plot_and_timings(tmp_path):
     assert not {"wall_seconds", "seconds_per_epoch", "train_tokens_per_second", "device"} & set(written)
     assert timings["device"] == "cpu" and len(timings["epoch_seconds"]) == 2 and timings["wall_seconds"] > 0
     assert written["epochs"] == 2
-    plot = read_loss_curve(out["plots"] / "train" / "attn")  # the DVCLive log
+    plot = read_loss_curve(out.log)  # the DVCLive log
     assert list(plot.columns) == ["epoch", "train_loss", "valid_loss"] and list(plot["epoch"]) == [1, 2]
-    assert json.loads((out["plots"] / "train" / "attn" / "metrics.json").read_text()) == {
+    assert json.loads((out.log / "metrics.json").read_text()) == {
         "train_loss": plot["train_loss"][1], "valid_loss": plot["valid_loss"][1], "step": 2}
-    checkpoint = load_checkpoint(out["models"] / "attn.pt")
+    checkpoint = load_checkpoint(out.checkpoint)
     assert checkpoint.kind == "attn" and checkpoint.epoch == written["best_epoch"]
     assert checkpoint.train_state["history"][0]["train_loss"] == plot["train_loss"][0]
     assert sorted(p.name for p in tmp_path.rglob(".*")) == []  # no temporary files left
@@ -161,8 +166,8 @@ def test_adam_state_is_saved_only_when_asked(tmp_path):
     sizes = {}
     for keep in (False, True):
         out = tmp_path / str(keep)
-        run(read_config(tiny_config(max_epochs=1, save_optimizer_state=keep), "attn"), split, out / "models",
-            out / "metrics", out / "plots", progress=False)
+        run(read_config(tiny_config(max_epochs=1, save_optimizer_state=keep), "attn"), split,
+            outputs_under(out, "attn"), progress=False)
         checkpoint = load_checkpoint(out / "models" / "attn.pt")
         assert (checkpoint.optimizer_state is not None) == keep
         sizes[keep] = (out / "models" / "attn.pt").stat().st_size
@@ -175,8 +180,7 @@ def test_the_same_weights_give_byte_identical_checkpoints_and_metrics(tmp_path):
     digests = []
     for attempt in ("a", "b"):
         out = tmp_path / attempt
-        run(read_config(tiny_config(max_epochs=2), "copy"), split, out / "models", out / "metrics", out / "plots",
-            progress=False)
+        run(read_config(tiny_config(max_epochs=2), "copy"), split, outputs_under(out, "copy"), progress=False)
         digests.append([hashlib.md5((out / name).read_bytes()).hexdigest()
                         for name in ("models/copy.pt", "metrics/train/copy.json", "plots/train/copy/metrics.json",
                                      "plots/train/copy/plots/metrics/valid_loss.tsv")])
@@ -188,7 +192,9 @@ def test_stage_reports_bad_params_in_one_line_and_writes_nothing(tmp_path):
     bad = params()
     bad["train"]["lr"] = -1.0
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(bad))
-    done = subprocess.run([sys.executable, "-m", "stages.train", "--model", "rnn"], cwd=tmp_path,
+    arguments = ["--model", "rnn", "--split", "data/split", "--checkpoint", "models/rnn.pt", "--metrics",
+                 "metrics/train/rnn.json", "--log", "plots/train/rnn", "--timings", "metrics/timings/train_rnn.json"]
+    done = subprocess.run([sys.executable, "-m", "stages.train", *arguments], cwd=tmp_path,
                           capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 1
     assert done.stderr.strip().startswith("error: ") and "train.lr" in done.stderr
@@ -199,8 +205,8 @@ def test_stage_reports_bad_params_in_one_line_and_writes_nothing(tmp_path):
 def test_missing_data_is_a_clear_error(tmp_path):
     from lib.common.cli import DataError
     with pytest.raises(DataError, match="dvc repro"):
-        run(read_config(tiny_config(), "rnn"), tmp_path / "data" / "split", tmp_path / "models", tmp_path / "metrics",
-            tmp_path / "plots", progress=False)
+        run(read_config(tiny_config(), "rnn"), tmp_path / "data" / "split", outputs_under(tmp_path, "rnn"),
+            progress=False)
 
 
 def test_bf16_trains_on_cpu_and_keeps_fp32_weights():
@@ -214,8 +220,8 @@ def test_bf16_trains_on_cpu_and_keeps_fp32_weights():
 
 def test_fp16_on_cpu_is_refused_before_loading_data(tmp_path):
     with pytest.raises(ParamError, match=r"train\.precision fp16 needs a CUDA device") as error:
-        run(read_config(tiny_config(precision="fp16"), "attn"), tmp_path / "missing", tmp_path / "models",
-            tmp_path / "metrics", tmp_path / "plots", progress=False)
+        run(read_config(tiny_config(precision="fp16"), "attn"), tmp_path / "missing", outputs_under(tmp_path, "attn"),
+            progress=False)
     assert "\n" not in str(error.value) and not (tmp_path / "models").exists()
 
 
@@ -225,14 +231,15 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
     split = write_split(tmp_path, n_train=25, n_valid=9)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params(max_epochs=2)))
     done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                           "-m", "stages.train", "--model", "attn", "--no-progress"],
+                           "-m", "stages.train", "--model", "attn", "--no-progress", "--split", "data/split",
+                           "--checkpoint", "models/attn.pt", "--metrics", "metrics/train/attn.json",
+                           "--log", "plots/train/attn", "--timings", "metrics/timings/train_attn.json"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("attn: best valid loss") == 1
     single = tmp_path / "single"
-    run(read_config(tiny_config(max_epochs=2), "attn"), split, single / "models", single / "metrics",
-        single / "plots", progress=False)
+    run(read_config(tiny_config(max_epochs=2), "attn"), split, outputs_under(single, "attn"), progress=False)
     written = lambda root: sorted(str(p.relative_to(root)) for p in root.rglob("*")  # noqa: E731
                                   if p.is_file() and p.parts[len(root.parts)] in ("models", "metrics", "plots"))
     assert written(tmp_path) == written(single) != []

@@ -16,32 +16,47 @@ from lib.study import interpretation, plotting
 from lib.study.experiments import read_study
 
 
+@dataclass(frozen=True)
+class StudyFiles:
+    """Where the earlier stages wrote what the report reads (the visualize stage's command line names them)."""
+
+    split_stats: Path  # data/split/stats.json (metrics/data.json holds its headline numbers)
+    train_metrics: Path  # metrics/train/: <model>.json
+    train_timings: Path  # metrics/timings/: train_<model>.json
+    train_logs: Path  # plots/train/: the DVCLive log <model>/
+    results: Path  # data/eval/: scores.json, predictions_<system>.parquet, examples.json
+    length_plot: Path  # plots/length.csv
+    seeds: Path  # metrics/study/seeds.json, written by lib.study.experiments
+    learning_curve: Path  # plots/learning_curve.csv, written by lib.study.experiments
+
+
 @dataclass
 class StudyOutputs:
     """What the earlier stages wrote, loaded."""
 
-    data: dict  # data/split/stats.json (metrics/data.json holds its headline numbers)
-    train: dict[str, dict]  # metrics/train/<model>.json and metrics/timings/train_<model>.json
-    curves: dict[str, pd.DataFrame]  # epoch, train_loss, valid_loss of the DVCLive log plots/train/<model>/
-    evaluation: dict  # data/eval/scores.json (metrics/eval/<system>.json hold its headline numbers)
-    length: pd.DataFrame  # plots/length.csv
-    predictions: dict[str, pd.DataFrame]  # data/eval/predictions_<system>.parquet
-    examples: dict  # data/eval/examples.json
-    study: dict  # metrics/study/seeds.json and plots/learning_curve.csv (lib.study.experiments.read_study)
+    data: dict  # split stats.json (metrics/data.json holds its headline numbers)
+    train: dict[str, dict]  # training metrics and timings per model
+    curves: dict[str, pd.DataFrame]  # epoch, train_loss, valid_loss of each model's DVCLive log
+    evaluation: dict  # scores.json (metrics/eval/<system>.json hold its headline numbers)
+    length: pd.DataFrame  # BLEU per docstring length
+    predictions: dict[str, pd.DataFrame]  # per system
+    examples: dict  # examples.json
+    study: dict  # seeds.json and learning_curve.csv (lib.study.experiments.read_study)
 
     @classmethod
-    def load(cls, root: Path = Path(".")) -> StudyOutputs:
-        read = lambda path: json.loads((root / path).read_text())  # noqa: E731
+    def load(cls, files: StudyFiles) -> StudyOutputs:
+        read = lambda path: json.loads(path.read_text())  # noqa: E731
         return cls(
-            data=read("data/split/stats.json"),
+            data=read(files.split_stats),
             # the report's training table shows the time too (a rerun of visualize costs seconds)
-            train={m: read(f"metrics/train/{m}.json") | read(f"metrics/timings/train_{m}.json") for m in MODEL_KINDS},
-            curves={m: read_loss_curve(root / "plots" / "train" / m) for m in MODEL_KINDS},
-            evaluation=read("data/eval/scores.json"),
-            length=pd.read_csv(root / "plots/length.csv"),
-            predictions={s: pd.read_parquet(root / f"data/eval/predictions_{s}.parquet") for s in SYSTEMS},
-            examples=read("data/eval/examples.json"),
-            study=read_study(root),
+            train={m: read(files.train_metrics / f"{m}.json") | read(files.train_timings / f"train_{m}.json")
+                   for m in MODEL_KINDS},
+            curves={m: read_loss_curve(files.train_logs / m) for m in MODEL_KINDS},
+            evaluation=read(files.results / "scores.json"),
+            length=pd.read_csv(files.length_plot),
+            predictions={s: pd.read_parquet(files.results / f"predictions_{s}.parquet") for s in SYSTEMS},
+            examples=read(files.results / "examples.json"),
+            study=read_study(files.seeds, files.learning_curve),
         )
 
 

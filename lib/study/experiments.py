@@ -208,10 +208,10 @@ def write_study(seeds: Mapping, curve: pd.DataFrame, root: Path = Path(".")) -> 
     write_text_atomic(root / CURVE_FILE, curve.to_csv(index=False))
 
 
-def read_study(root: Path = Path(".")) -> dict:
+def read_study(seeds_file: Path = SEEDS_FILE, curve_file: Path = CURVE_FILE) -> dict:
     """{"seeds": seeds.json, "curve": learning_curve.csv as a DataFrame}; the empty study when neither file
     exists, refused when one is missing or a file does not have the layout this module writes."""
-    paths = (root / SEEDS_FILE, root / CURVE_FILE)
+    paths = (seeds_file, curve_file)
     if not any(path.exists() for path in paths):
         return {"seeds": dict(EMPTY_SEEDS), "curve": pd.DataFrame(columns=CURVE_COLUMNS)}
     if not all(path.exists() for path in paths):

@@ -1,6 +1,6 @@
 """Training one model: parameter checks, the epoch loop with early stopping, and the stage's outputs.
 
-Outputs of a run:
+Outputs of a run (RunOutputs; the pipeline's paths, which dvc.yaml passes to stages/train.py):
   plots/train/<kind>/               DVCLive's log, written after every epoch so curves show while training
                                     runs: plots/metrics/{train,valid}_loss.tsv (step, loss) and metrics.json
                                     (the latest epoch's losses); no timestamps
@@ -56,6 +56,16 @@ class ModelRun:
     def hyperparameters(self) -> dict:
         """Both sections as one plain dict (and the kind): what build_model reads and the checkpoint stores."""
         return {**as_dict(self.train), **as_dict(self.model), "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """Where a training run writes."""
+
+    checkpoint: Path  # the best checkpoint
+    metrics: Path  # JSON: losses, perplexities, epochs, parameters
+    log: Path  # folder of DVCLive's log
+    timings: Path  # JSON: wall time, throughput, device, threads
 
 
 def read_config(config: Config, kind: str) -> ModelRun:
@@ -281,11 +291,11 @@ def train_model(run: ModelRun, src_vocab: Vocabulary, tgt_vocab: Vocabulary, tra
     return TrainResult(metrics, history, payload, timings)
 
 
-def write_outputs(result: TrainResult, model_path: Path, metrics_path: Path, timings_path: Path) -> None:
+def write_outputs(result: TrainResult, outputs: RunOutputs) -> None:
     """The three end-of-run outputs, each written to a temporary file and moved into place."""
-    save_checkpoint(model_path, result.payload)
-    write_json_atomic(metrics_path, result.metrics)
-    write_json_atomic(timings_path, result.timings)
+    save_checkpoint(outputs.checkpoint, result.payload)
+    write_json_atomic(outputs.metrics, result.metrics)
+    write_json_atomic(outputs.timings, result.timings)
 
 
 def live_logger(folder: Path) -> Callable[[dict], None]:
@@ -301,11 +311,9 @@ def live_logger(folder: Path) -> Callable[[dict], None]:
     return log_epoch
 
 
-def run(model_run: ModelRun, split_dir: Path | str = "data/split", models_dir: Path | str = "models",
-        metrics_dir: Path | str = "metrics", plots_dir: Path | str = "plots", progress: bool = True) -> dict:
-    """What `python -m stages.train --model <kind>` does with `read_config(params, kind)`; returns the metrics
-    and the timings (written to <metrics_dir>/timings/train_<kind>.json). Under torchrun every process
-    trains and returns them; rank 0 alone logs and writes."""
+def run(model_run: ModelRun, split_dir: Path, outputs: RunOutputs, progress: bool = True) -> dict:
+    """What `python -m stages.train --model <kind> ...` does with `read_config(params, kind)`; returns the
+    metrics and the timings. Under torchrun every process trains and returns them; rank 0 alone logs and writes."""
     kind = model_run.kind
     processes = processes_from_environment()
     device = process_device(resolve_device(model_run.train.device), processes)  # fail before loading data
@@ -315,9 +323,8 @@ def run(model_run: ModelRun, split_dir: Path | str = "data/split", models_dir: P
     with process_group(processes, device):
         result = train_model(model_run, src_vocab, tgt_vocab, train, valid, progress=progress and writes,
                              log=print if writes else lambda _: None,
-                             on_epoch=live_logger(Path(plots_dir) / "train" / kind) if writes else lambda _: None,
+                             on_epoch=live_logger(outputs.log) if writes else lambda _: None,
                              processes=processes)
     if writes:
-        write_outputs(result, Path(models_dir) / f"{kind}.pt", Path(metrics_dir) / "train" / f"{kind}.json",
-                      Path(metrics_dir) / "timings" / f"train_{kind}.json")
+        write_outputs(result, outputs)
     return {**result.metrics, **result.timings}
