@@ -1,19 +1,21 @@
 """Stage `visualize`: figures and report -> plots/report/, computed attention figures -> metrics/attention.json."""
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
+
+import pandas as pd
 
 import torch
 
 from lib.common.cli import run_stage
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.common.config import Config, DecodeConfig, VisualizeConfig, as_dict, load_config
-from lib.decoding.prediction import generate
+from lib.common.config import Config, DecodeConfig, ProbeConfig, VisualizeConfig, as_dict, load_config
 from lib.models.checkpoint import load_checkpoint
 from lib.models.seq2seq import ATTENTION_KINDS
-from lib.study.context import Probe, StudyOutputs, build_context
+from lib.study.context import StudyOutputs, build_context
+from lib.study.probes import read_references, run_probes
 from lib.study.report import write_report
-from lib.tokens.docstrings import tokenize_summary
 
 OUTPUT = Path("plots/report")
 METRICS = Path("metrics/attention.json")
@@ -26,29 +28,28 @@ def read_config(config: Config) -> tuple[VisualizeConfig, DecodeConfig, dict]:
     return config.visualize, config.decode, shared
 
 
-def decode_probes(summaries: list[str], decode: DecodeConfig) -> list[Probe]:
-    """The probe docstrings decoded by each attention model."""
-    sources = [tokenize_summary(summary) for summary in summaries]
-    probes = []
+def read_models(probes: Sequence[ProbeConfig], decode: DecodeConfig, test: pd.DataFrame) -> tuple[list, dict]:
+    """Each attention model on the probes (decoded, and read on their reference code) and read on the test split's
+    references: ([Probe], {model: [(weights, src, reference)]})."""
+    decoded, references = [], {}
     for model in ATTENTION_KINDS:
         checkpoint = load_checkpoint(Path(f"models/{model}.pt"), device=torch.device("cpu"))
-        generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode,
-                               gates=True, progress=f"probes {model}")
-        probes += [Probe(model, summary, src, g.tokens, g.attention, g.copy_gate)
-                   for summary, src, g in zip(summaries, sources, generations)]
-    return probes
+        decoded += run_probes(model, checkpoint, probes, decode)
+        references[model] = read_references(checkpoint, test)
+    return decoded, references
 
 
 def main() -> None:
     config, decode, shared = read_config(load_config())
     outputs = StudyOutputs.load()
-    probes = decode_probes(list(config.probes), decode)
+    probes, references = read_models(config.probes, decode, outputs.predictions["attn"])
     with atomic_dir(OUTPUT) as staging:
-        context = build_context(outputs, probes, config, shared, staging / "figures")
+        context = build_context(outputs, probes, references, config, shared, staging / "figures")
         write_report(context, staging / "report.md", staging / "report.pdf")
     interpretation = context["interpretation"]
     figures = {"alignment": {key: value for key, value in interpretation["alignment"].items() if key != "examples"},
-               "probes": interpretation["probes"], "copy_probes": interpretation["copy_probes"]}
+               "probes": interpretation["probes"], "copy_probes": interpretation["copy_probes"],
+               "reading": interpretation["reading"]}
     write_json_atomic(METRICS, figures)
     print(json.dumps(figures, indent=1, default=str))
 

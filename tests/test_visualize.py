@@ -1,10 +1,12 @@
 """The visualize stage's params: a bad probe stops the stage with one line naming the entry."""
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 import yaml
 
-from lib.common.config import ParamError, from_mapping
+from lib.common.config import ParamError, ProbeConfig, from_mapping
+from lib.study.probes import reference_tokens
 from stages.visualize import read_config
 
 PARAMS = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
@@ -16,18 +18,30 @@ def with_visualize(**changes) -> dict:
 
 def test_the_probes_of_params_yaml_are_read():
     config, decode, shared = read_config(from_mapping(PARAMS))
-    assert list(config.probes) == PARAMS["visualize"]["probes"]
+    assert [asdict(probe) for probe in config.probes] == PARAMS["visualize"]["probes"]
+    assert reference_tokens(config.probes)[0][-4:] == ["max", "(", "nums", ")"]
     assert list(config.probe_targets) == PARAMS["visualize"]["probe_targets"]
     assert decode.beam_size == PARAMS["decode"]["beam_size"] and shared["train"] == PARAMS["train"]
 
 
+PROBE = {"docstring": "open a file", "reference": "def f(path):\n    return open(path)\n"}
+
+
 @pytest.mark.parametrize("key, values, message", [
-    ("probes", ["open a file", 5], "params.yaml: visualize.probes[1] must be str, got 5"),
-    ("probes", [None], "params.yaml: visualize.probes[0] must be str, got None"),
-    ("probes", ["  "], "params.yaml: visualize.probes[0] must be a non-empty string, got '  '"),
+    ("probes", [PROBE, 5], "params.yaml: visualize.probes[1] must be a mapping of keys, got 5"),
+    ("probes", [{"docstring": "open a file"}], "params.yaml: missing key visualize.probes[0].reference"),
+    ("probes", [PROBE | {"docstring": None}], "params.yaml: visualize.probes[0].docstring must be str, got None"),
+    ("probes", [PROBE | {"reference": "  "}],
+     "params.yaml: visualize.probes[0].reference must be a non-empty string, got '  '"),
     ("probe_targets", ["max", [">"]], "params.yaml: visualize.probe_targets[1] must be str, got ['>']"),
 ])
 def test_a_probe_that_is_not_text_names_its_entry(key, values, message):
     with pytest.raises(ParamError) as error:
         read_config(from_mapping(with_visualize(**{key: values})))
     assert str(error.value) == message
+
+
+def test_a_probe_reference_that_is_not_python_names_its_probe():
+    probes = [ProbeConfig(**PROBE), ProbeConfig("add", "def add(a, b) return a + b")]
+    with pytest.raises(ParamError, match=r"^params.yaml: visualize.probes\[1\].reference is not Python: does not parse"):
+        reference_tokens(probes)
