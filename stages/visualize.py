@@ -7,20 +7,21 @@ r"""Stage `visualize`: figures and report -> <report>/, computed attention figur
 """
 import argparse
 import json
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from lib.common.cli import run_stage, stage_parser
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.common.config import Config, DecodeConfig, VisualizeConfig, as_dict, load_config
-from lib.decoding.prediction import generate
+from lib.common.config import Config, DecodeConfig, ProbeConfig, VisualizeConfig, as_dict, load_config
 from lib.models.checkpoint import load_checkpoint
 from lib.models.registry import ATTENTION_KINDS
-from lib.study.context import Probe, StudyFiles, StudyOutputs, build_context
+from lib.study.context import StudyFiles, StudyOutputs, build_context
+from lib.study.probes import read_references, run_probes
 from lib.study.report import write_report
-from lib.tokens.docstrings import tokenize_summary
 
 SHARED_SECTIONS = ("tokenize", "split", "train", "decode")
 
@@ -53,29 +54,29 @@ def read_config(config: Config) -> tuple[VisualizeConfig, DecodeConfig, dict]:
     return config.visualize, config.decode, shared
 
 
-def decode_probes(summaries: list[str], decode: DecodeConfig, models: Path) -> list[Probe]:
-    """The probe docstrings decoded by each attention model (<models>/<model>.pt)."""
-    sources = [tokenize_summary(summary) for summary in summaries]
-    probes = []
+def read_models(probes: Sequence[ProbeConfig], decode: DecodeConfig, test: pd.DataFrame, models: Path
+                ) -> tuple[list, dict]:
+    """Each attention model (<models>/<model>.pt) on the probes (decoded, and read on their reference code) and
+    read on the test split's references: ([Probe], {model: [(weights, src, reference)]})."""
+    decoded, references = [], {}
     for model in ATTENTION_KINDS:
         checkpoint = load_checkpoint(models / f"{model}.pt", device=torch.device("cpu"))
-        generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, decode,
-                               gates=True, progress=f"probes {model}")
-        probes += [Probe(model, summary, src, g.tokens, g.attention, g.copy_gate)
-                   for summary, src, g in zip(summaries, sources, generations)]
-    return probes
+        decoded += run_probes(model, checkpoint, probes, decode)
+        references[model] = read_references(checkpoint, test)
+    return decoded, references
 
 
 def main(args: argparse.Namespace) -> None:
     config, decode, shared = read_config(load_config())
     outputs = StudyOutputs.load(study_files(args))
-    probes = decode_probes(list(config.probes), decode, args.models)
+    probes, references = read_models(config.probes, decode, outputs.predictions["attn"], args.models)
     with atomic_dir(args.report) as staging:
-        context = build_context(outputs, probes, config, shared, staging / "figures")
+        context = build_context(outputs, probes, references, config, shared, staging / "figures")
         write_report(context, staging / "report.md", staging / "report.pdf")
     interpretation = context["interpretation"]
     figures = {"alignment": {key: value for key, value in interpretation["alignment"].items() if key != "examples"},
-               "probes": interpretation["probes"], "copy_probes": interpretation["copy_probes"]}
+               "probes": interpretation["probes"], "copy_probes": interpretation["copy_probes"],
+               "reading": interpretation["reading"]}
     write_json_atomic(args.metrics, figures)
     print(json.dumps(figures, indent=1, default=str))
 

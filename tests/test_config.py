@@ -41,7 +41,8 @@ def test_the_repository_params_load_as_typed_sections():
     (lambda p: p["decode"].update(beam_size=0), r"decode\.beam_size must be at least 1"),
     (lambda p: p["data"].update(source="ftp"), r"data\.source must be one of python, hub, files"),
     (lambda p: p["data"].update(source="hub") or p["data"].pop("hub"), r"missing key data\.hub"),
-    (lambda p: p["visualize"].update(probes=["fine", 3]), r"visualize\.probes\[1\] must be str, got 3"),
+    (lambda p: p["visualize"].update(probes=[{"docstring": "fine", "reference": 3}]),
+     r"visualize\.probes\[0\]\.reference must be str, got 3"),
     (lambda p: p["tokenize"].update(min_src_len=60), r"tokenize\.min_src_len must be at most"),
     (lambda p: p["evaluate"].update(length_buckets=[10, 5]), r"evaluate\.length_buckets must be increasing"),
 ])

@@ -112,7 +112,7 @@ def report_context(folder: Path, with_study: bool = True) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name in ("loss", "length", "errors", "alignment", "learning_curve", "attn_0", "probe_0", "probe_1",
-                 "copy_probe_0"):
+                 "copy_probe_0", "reading_attn", "reading_copy"):
         paths[name] = folder / f"{name}.png"
         plt.imsave(paths[name], np.random.default_rng(0).random((20, 30)))
     figures = {"loss": paths["loss"], "length": paths["length"], "errors": paths["errors"],
@@ -120,7 +120,9 @@ def report_context(folder: Path, with_study: bool = True) -> dict:
                "attention": [{"path": paths["attn_0"], "caption": "test, short docstring: Returns the max."},
                              {"path": paths["probe_0"], "caption": PROBE},
                              {"path": paths["probe_1"], "caption": OTHER_PROBE},
-                             {"path": paths["copy_probe_0"], "caption": COPY_PROBE}]}
+                             {"path": paths["copy_probe_0"], "caption": COPY_PROBE}],
+               "reading": [{"path": paths[f"reading_{m}"], "caption": f"{m} reading the reference of: {PROBE[7:]}",
+                            "model": m} for m in ("attn", "copy")]}
     if with_study:
         figures["learning_curve"] = paths["learning_curve"]
     return {
@@ -154,6 +156,15 @@ def report_context(folder: Path, with_study: bool = True) -> dict:
             "probes": [probe("test split", NEVER, other_rows=111, other_mean=0.103), probe(PROBE, NEVER),
                        probe(OTHER_PROBE, "'maximum' is not in the docstring", other_rows=0, other_mean=None)],
             "copy_probes": [probe(COPY_PROBE, NEVER)],
+            # read on reference code: attn's probe measures, copy's never reaches a target on the test references
+            "reading": {m: {"alignment": {"identifiers": 900, "aligned": 300, "rate": 0.333, "chance_rate": 0.08,
+                                          "random_rate": 0.09, "oracle_rate": 0.6, "rate_when_matchable": 0.55,
+                                          "z": 20.1, "p_value": 1e-12},
+                            "corpus": probe("test split", *corpus) | {"code": "the test references"},
+                            "single": [probe(PROBE, ratio=ratio, target_rows=1, other_rows=13, other_mean=0.08)
+                                       | {"code": "def max_value(nums): return max(nums)"}]}
+                        for m, corpus, ratio in (("attn", (None, 5.0, 4, 300, 0.08), 5.0),
+                                                 ("copy", (NEVER, None, 0, 280, 0.1), 3.5))},
             "rule": "length_terciles",
             "strongest": [{"caption": "test, short docstring: Returns the max.",
                            "pairs": [("def", "max", 0.5), ("maximum", "max", 0.8), ("<NEWLINE>", ".", 0.3)]},
@@ -271,7 +282,8 @@ def test_every_section_and_figure_is_there_and_numbered_in_order(tmp_path, conte
     links = re.findall(r"^!\[Figure (\d+)\]\(\.\./figures/(\w+)\.png\)$", text, flags=re.M)
     assert [int(n) for n, _ in links] == list(range(1, len(links) + 1))
     assert {name for _, name in links} == {"loss", "learning_curve", "length", "errors", "attn_0", "copy_probe_0",
-                                           "alignment"}  # the attn probes' heatmaps only where a probe measured
+                                           "alignment", "reading_attn", "reading_copy"}  # the attn probes' heatmaps
+    # only where a probe measured; the reading of the probe's reference by each model always
     tables = [int(n) for n in re.findall(r"^\*Table (\d+)\. ", text, flags=re.M)]
     assert tables == list(range(1, len(tables) + 1))
     assert "nan" not in text.lower()

@@ -200,18 +200,28 @@ class EvaluateConfig:
 
 
 @dataclass(frozen=True)
+class ProbeConfig:
+    """A docstring of our own and code that answers it: the models decode the docstring, and their attention is
+    also read on the code (forced decoding)."""
+
+    docstring: str
+    reference: str
+
+
+@dataclass(frozen=True)
 class VisualizeConfig:
     heatmap_rule: str = checked(choices=HEATMAP_RULES)
-    probes: tuple[str, ...]
+    probes: tuple[ProbeConfig, ...]
     probe_word: str
     probe_targets: tuple[str, ...]
     seed: int
 
     def __post_init__(self):
-        for name in ("probes", "probe_targets"):
-            for index, text in enumerate(getattr(self, name)):
-                if not text.strip():
-                    raise ParamError(f"params.yaml: visualize.{name}[{index}] must be a non-empty string, got {text!r}")
+        texts = [(f"probes[{i}].{name}", getattr(probe, name)) for i, probe in enumerate(self.probes)
+                 for name in ("docstring", "reference")]
+        for key, text in texts + [(f"probe_targets[{i}]", text) for i, text in enumerate(self.probe_targets)]:
+            if not text.strip():
+                raise ParamError(f"params.yaml: visualize.{key} must be a non-empty string, got {text!r}")
 
 
 @dataclass(frozen=True)

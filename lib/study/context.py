@@ -14,6 +14,8 @@ from lib.evaluation.scoring import SYSTEMS
 from lib.models.registry import MODEL_KINDS
 from lib.study import interpretation, plotting
 from lib.study.experiments import read_study
+from lib.study.probes import Probe
+from lib.tokens.code_tokens import detokenize
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,6 @@ def read_loss_curve(log: Path) -> pd.DataFrame:
     return losses[0].merge(losses[1], on="step").rename(columns={"step": "epoch"})
 
 
-@dataclass(frozen=True)
-class Probe:
-    """A docstring of the user's, decoded by an attention model (`model`: attn or copy)."""
-
-    model: str
-    summary: str
-    src: list[str]
-    tokens: list[str]
-    attention: object  # [len(tokens), len(src) + 1]
-    copy_gate: object = None  # [len(tokens)] p_gen of the copy model, else None
-
-
 def probe_scope(probe: Probe) -> str:
     """The caption / scope of a probe: `probe: <summary>` for attn (the model the interpretation studies),
     `copy probe: <summary>` for the copy model (its heatmap also shows the copy gate)."""
@@ -112,10 +102,39 @@ def study_figures(study: Mapping, folder: Path) -> dict:
     return {"learning_curve": str(plotting.plot_learning_curve(study["curve"], folder / "learning_curve.png"))}
 
 
-def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: VisualizeConfig, shared: Mapping,
-                  figure_folder: Path) -> dict:
+def reading_figures(probes: Sequence[Probe], word: str, folder: Path) -> list[dict]:
+    """Heatmaps of each model reading the reference code of the probes whose docstring holds `word`."""
+    figures = []
+    for index, probe in enumerate(p for p in probes if word.lower() in (t.lower() for t in p.src)):
+        caption = f"{probe.model} reading the reference of: {probe.summary}"
+        path = plotting.attention_heatmap(probe.forced, probe.src, probe.reference,
+                                          folder / f"reading_{index}_{probe.model}_{slug(probe.summary)}.png",
+                                          title=caption, rows="reference code tokens")
+        figures.append({"path": str(path), "caption": caption, "model": probe.model})
+    return figures
+
+
+def reference_reading(probes: Sequence[Probe], references: Mapping[str, Sequence[tuple]], config: VisualizeConfig
+                      ) -> dict:
+    """What each attention model attends to while it reads given code (forced decoding): {model: {alignment: the
+    sub-word alignment of the test references' identifiers, corpus: the probe over the test references, single:
+    [the probe on each probe's reference code]}}, each probe with `code`: what was read, in one line;
+    `references`: {model: [(weights, src, reference)]} of the test split (lib.study.probes.read_references)."""
+    word, targets = config.probe_word, config.probe_targets
+    return {model: {
+        "alignment": interpretation.subword_alignment_rate(examples, seed=config.seed),
+        "corpus": interpretation.probe_corpus(examples, word, targets) | {"code": "the test references"},
+        "single": [interpretation.probe_attention(p.forced, p.src, p.reference, word, targets)
+                   | {"scope": p.summary, "code": " ".join(detokenize(list(p.reference)).split())}
+                   for p in probes if p.model == model],
+    } for model, examples in references.items()}
+
+
+def build_context(outputs: StudyOutputs, probes: Sequence[Probe], references: Mapping[str, Sequence[tuple]],
+                  config: VisualizeConfig, shared: Mapping, figure_folder: Path) -> dict:
     """Draw every figure into `figure_folder` and return the context of lib.study.report.write_report;
-    `shared`: the params sections the report prints."""
+    `references`: each attention model's reading of the test references (see reference_reading); `shared`: the
+    params sections the report prints."""
     attn = outputs.predictions["attn"]
     examples = interpretation.attention_examples(attn)
     alignment = interpretation.subword_alignment_rate(examples, seed=config.seed)
@@ -131,6 +150,7 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Visual
         "errors": str(plotting.plot_error_taxonomy(outputs.evaluation, figure_folder / "errors.png")),
         "alignment": str(plotting.plot_alignment_rates(alignment, figure_folder / "alignment.png")),
         "attention": attention,
+        "reading": reading_figures(probes, probe_word, figure_folder),
     } | study_figures(outputs.study, figure_folder)
     return {
         "data": outputs.data,
@@ -141,6 +161,6 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], config: Visual
         "examples": outputs.examples,
         "study": outputs.study,
         "interpretation": {"alignment": alignment, "probes": probe_results, "copy_probes": single["copy"],
-                           "strongest": strongest,
-                           "rule": config.heatmap_rule},
+                           "strongest": strongest, "rule": config.heatmap_rule,
+                           "reading": reference_reading(probes, references, config)},
     }

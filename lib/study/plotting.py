@@ -178,13 +178,15 @@ def _label_fontsize(n_labels: int) -> float:
 
 
 def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[str], path,
-                      title: str = "", copy_gate: Sequence[float] | None = None) -> Path:
+                      title: str = "", copy_gate: Sequence[float] | None = None,
+                      rows: str = "generated code tokens") -> Path:
     """One example's attention: rows generated code tokens, columns docstring tokens, with a colorbar.
 
     `weights`: [tgt_len, src_len] (rows: generated tokens); an extra column / row for the source /
     generated EOS is labelled <eos>. Layout tokens show as ⏎ (newline), → (indent), ← (dedent).
     `copy_gate` [len(tgt_tokens)] (the copy model's p_gen per token) adds a strip on the right: 1 = written
-    from the vocabulary, 0 = copied from the docstring."""
+    from the vocabulary, 0 = copied from the docstring. `rows` names the rows (the code a model read, when it
+    was forced to read given code)."""
     matrix, src_tokens, tgt_tokens = with_eos(weights, src_tokens, tgt_tokens)
     n_src, n_tgt = len(src_tokens), len(tgt_tokens)
     # About a quarter inch per cell, kept within what a page can show.
@@ -207,7 +209,7 @@ def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[s
                   rotation_mode="anchor", fontsize=_label_fontsize(n_src))
     ax.set_yticks(range(n_tgt), [display_token(str(t)) for t in tgt_tokens], fontsize=_label_fontsize(n_tgt))
     ax.set_xlabel("docstring tokens")
-    ax.set_ylabel("generated code tokens")
+    ax.set_ylabel(rows)
     if title:
         # Wrapped by hand: matplotlib's wrap=True measures the text as mathtext even with
         # parse_math=False, and docstrings may hold "$x$".

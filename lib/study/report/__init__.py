@@ -140,7 +140,7 @@ def render(context: Mapping, markdown_path: Path) -> str:
         models=scores.models(evaluation), subset=scores.SUBSET, classes=classes,
         tables=tables.data_tables(context["data"]) | tables.training_tables(context["config"], context["train"])
         | tables.results_tables(evaluation, findings)
-        | {"alignment": tables.alignment_table(context["interpretation"]["alignment"])},
+        | tables.attention_tables(context["interpretation"]),
         attention=attention_view(context), examples=examples_view(context, [c for c in classes if c != TOTAL_CLASS]),
         model_descriptions={name: spec.description for name, spec in MODELS.items()}, number=Numbering(), link=link)
 
@@ -154,13 +154,14 @@ def write_report(context: Mapping, markdown_path, pdf_path) -> tuple[Path, Path]
       train           {model: metrics/train/<model>.json | metrics/timings/train_<model>.json}
       eval            data/eval/scores.json (see scores)
       figures         {"loss", "length", "errors", "alignment", "learning_curve" (with a curve of two sizes or
-                      more): path, "attention": [{"path", "caption"}]}
+                      more): path, "attention": [{"path", "caption"}], "reading": [{"path", "caption", "model"}]}
       study           {"seeds": metrics/study/seeds.json, "curve": plots/learning_curve.csv as a DataFrame}
                       (lib.study.experiments.read_study); used where it describes these results (findings)
       examples        data/eval/examples.json: {"errors": {system: {class: [example]}}, "best" / "worst":
                       {system: [example]}}, example = {summary, reference_code, generated_code}, with its sentence
                       bleu for the best and worst outputs
-      interpretation  {"alignment": dict, "probes": [dict], "strongest": [{"caption", "pairs"}], "rule": str}
+      interpretation  {"alignment": dict, "probes": [dict], "strongest": [{"caption", "pairs"}], "rule": str,
+                      "reading": lib.study.context.reference_reading's result}
     """
     markdown_path, pdf_path = Path(markdown_path), Path(pdf_path)
     markdown_path.parent.mkdir(parents=True, exist_ok=True)

@@ -82,7 +82,16 @@ def probe(context: Mapping) -> dict:
             "listing": "\n\n".join(map(_listing, listed))}
 
 
+def reading(context: Mapping) -> dict:
+    """The attention read on reference code (forced decoding): {figures: [{path, caption}], answers: the probe's
+    measured ratios (the probes' references first), each with its `model`}."""
+    answers = [p | {"model": model} for model, read in context["interpretation"]["reading"].items()
+               for p in [*read["single"], read["corpus"]] if p["ratio"] is not None]
+    return {"figures": context["figures"]["reading"], "answers": answers}
+
+
 def attention_view(context: Mapping) -> dict:
-    """Everything the attention section shows: model, rule (the examples' choice in words), heatmaps, probe."""
+    """Everything the attention section shows: model, rule (the examples' choice in words), heatmaps, probe, and
+    the reading of reference code."""
     return {"model": MODEL, "rule": RULE_DESCRIPTIONS[context["interpretation"]["rule"]],
-            "heatmaps": heatmaps(context), "probe": probe(context)}
+            "heatmaps": heatmaps(context), "probe": probe(context), "reading": reading(context)}

@@ -196,13 +196,39 @@ def results_tables(evaluation: Mapping, findings: Findings) -> dict[str, Table |
     }
 
 
-def alignment_table(alignment: Mapping) -> Table:
-    """The identifier alignment rate against its chance levels and ceiling."""
-    rows = [["generated identifiers", fmt_count(alignment["identifiers"])],
-            ["strongest attention on a matching docstring word", fmt_rate(alignment["rate"])],
-            ["same, random docstring position (seeded)", fmt_rate(alignment["random_rate"])],
-            ["same, uniform attention (expected)", fmt_rate(alignment["chance_rate"])],
-            ["ceiling: some docstring word matches", fmt_rate(alignment["oracle_rate"])],
-            ["aligned among identifiers with a match", fmt_rate(alignment["rate_when_matchable"])],
-            ["one-sided p-value against uniform", fmt_p(alignment["p_value"])]]
-    return Table("Sub-word alignment of generated identifiers.", ["measure", "value"], rows)
+def alignment_table(alignment: Mapping, reading: Mapping) -> Table:
+    """The identifier alignment rate against its chance levels and ceiling: on attn's outputs, and on the test
+    references as each attention model reads them (forced decoding)."""
+    columns = [alignment, *(reading[model]["alignment"] for model in reading)]
+    measures = [("identifiers", "identifiers", fmt_count),
+                ("strongest attention on a matching docstring word", "rate", fmt_rate),
+                ("same, random docstring position (seeded)", "random_rate", fmt_rate),
+                ("same, uniform attention (expected)", "chance_rate", fmt_rate),
+                ("ceiling: some docstring word matches", "oracle_rate", fmt_rate),
+                ("aligned among identifiers with a match", "rate_when_matchable", fmt_rate),
+                ("one-sided p-value against uniform", "p_value", fmt_p)]
+    rows = [[label, *(fmt(column[key]) for column in columns)] for label, key, fmt in measures]
+    header = ["measure", "attn: its outputs", *(f"{model}: test references" for model in reading)]
+    return Table("Sub-word alignment of identifiers: in what attn generated, and in the reference code each attention "
+                 "model was made to read.", header, rows)
+
+
+def reading_table(reading: Mapping) -> Table:
+    """The probe on reference code, per attention model: over the test references, and on each probe's reference."""
+    rows = []
+    for model, read in reading.items():
+        for probe in [read["corpus"], *read["single"]]:
+            cells = ([f"{probe['target_mean']:.3f}", fmt_count(probe["target_rows"]), f"{probe['other_mean']:.3f}",
+                      fmt_count(probe["other_rows"]), f"{probe['ratio']:.1f}x"] if probe["ratio"] is not None
+                     else [DASH] * 4 + [str(probe["reason"])])
+            rows.append([model, probe["code"], *cells])
+    word = next(iter(reading.values()))["corpus"]["word"]
+    return Table(f"Attention on “{word}” while each model reads given code (forced decoding): mean weight at the "
+                 f"probe's target tokens and at the others.",
+                 ["model", "code read", "at targets", "target tokens", "elsewhere", "other tokens", "ratio"], rows)
+
+
+def attention_tables(interpretation: Mapping) -> dict[str, Table]:
+    """alignment (on outputs and on references) and reading (the probe on reference code)."""
+    return {"alignment": alignment_table(interpretation["alignment"], interpretation["reading"]),
+            "reading": reading_table(interpretation["reading"])}
