@@ -1,7 +1,7 @@
 r"""Stage `train_<model>`: train one seq2seq model (rnn, lstm, attn or copy) on the split.
 
     python -m stages.train --model attn --split data/split --checkpoint models/attn.pt \
-        --metrics metrics/train/attn.json --log plots/train/attn --timings metrics/timings/train_attn.json
+        --metrics metrics/train/attn.json --dvclive plots/train/attn --timings metrics/timings/train_attn.json
     torchrun --standalone --nproc_per_node N -m stages.train --model attn ...   # N processes (DDP)
 
 Reads the `train` and `<model>` sections of params.yaml; what it writes: lib/training/trainer.py.
@@ -23,13 +23,13 @@ def command_line() -> argparse.ArgumentParser:
     inputs.add_argument("--split", type=Path, required=True, help="folder: vocab.json, {train,valid}.parquet")
     outputs.add_argument("--checkpoint", type=Path, required=True, help="the best checkpoint by validation loss")
     outputs.add_argument("--metrics", type=Path, required=True, help="JSON file: losses, epochs, parameters")
-    outputs.add_argument("--log", type=Path, required=True, help="folder of the DVCLive log (loss per epoch)")
+    outputs.add_argument("--dvclive", type=Path, required=True, help="folder of the DVCLive log (loss per epoch)")
     outputs.add_argument("--timings", type=Path, required=True, help="JSON file: wall time, throughput, device")
     return parser
 
 
 def main(args: argparse.Namespace) -> None:
-    outputs = RunOutputs(checkpoint=args.checkpoint, metrics=args.metrics, log=args.log, timings=args.timings)
+    outputs = RunOutputs(checkpoint=args.checkpoint, metrics=args.metrics, log=args.dvclive, timings=args.timings)
     metrics = run(read_config(load_config(), args.model), args.split, outputs, progress=not args.no_progress)
     if processes_from_environment().writes_outputs:
         print(f"{args.model}: best valid loss {metrics['best_valid_loss']:.4f} (ppl {metrics['best_valid_ppl']:.2f}) "

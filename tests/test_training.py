@@ -193,7 +193,7 @@ def test_stage_reports_bad_params_in_one_line_and_writes_nothing(tmp_path):
     bad["train"]["lr"] = -1.0
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(bad))
     arguments = ["--model", "rnn", "--split", "data/split", "--checkpoint", "models/rnn.pt", "--metrics",
-                 "metrics/train/rnn.json", "--log", "plots/train/rnn", "--timings", "metrics/timings/train_rnn.json"]
+                 "metrics/train/rnn.json", "--dvclive", "plots/train/rnn", "--timings", "metrics/timings/train_rnn.json"]
     done = subprocess.run([sys.executable, "-m", "stages.train", *arguments], cwd=tmp_path,
                           capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 1
@@ -233,7 +233,7 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
     done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                            "-m", "stages.train", "--model", "attn", "--no-progress", "--split", "data/split",
                            "--checkpoint", "models/attn.pt", "--metrics", "metrics/train/attn.json",
-                           "--log", "plots/train/attn", "--timings", "metrics/timings/train_attn.json"],
+                           "--dvclive", "plots/train/attn", "--timings", "metrics/timings/train_attn.json"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
