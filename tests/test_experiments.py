@@ -127,6 +127,15 @@ def test_a_run_made_before_train_precision_existed_is_one_of_the_study():
     assert study_from_rows(rows, [*PARAMS, "train.precision"])[0]["seeds"] == [42, 43]
 
 
+def test_a_run_with_other_report_settings_is_one_of_the_study_and_one_with_other_decoding_is_not():
+    probes = [{"docstring": "returns the maximum", "reference": "def f(a): return max(a)"}]
+    rows = [workspace() | {"visualize.probes": probes}, row("seed-43", seed=43) | {"visualize.probes": ["max"]}]
+    assert study_from_rows(rows, [*PARAMS, "visualize.probes"])[0]["seeds"] == [42, 43]
+    rows = [workspace() | {"decode.beam_size": 5}, row("seed-43", seed=43) | {"decode.beam_size": 1}]
+    with pytest.raises(StageError, match="seed-43 changes decode.beam_size"):
+        study_from_rows(rows, [*PARAMS, "decode.beam_size"])
+
+
 def test_params_are_read_under_the_name_dvc_gives_them():
     """DVC qualifies a name with its file where two files share it (dvc/repo/experiments/show.py)."""
     rows = [{("params.yaml:" + k if k == "train.seed" else k): v for k, v in r.items()}

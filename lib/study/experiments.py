@@ -54,6 +54,7 @@ SEED, SIZE = "train.seed", "split.n_train"
 # 2 cores as 2 queue workers of 1 thread each). Threads can change float rounding, like another CPU does, and
 # so do the device and the precision of the arithmetic (runs made before train.precision existed have none).
 EXECUTION = ("train.num_threads", "train.device", "train.precision")
+REPORT_ONLY = "visualize."  # settings of the report, read after every score the study gathers
 DATA_FILE, TRAIN_PAIRS = "metrics/data.json", "rows.train"
 ORDERINGS = COMPARISONS  # the study checks across seeds the orders evaluate bootstraps
 FINISHED, UNFINISHED = (None, "Success"), ("Queued", "Running", "Failed")
@@ -130,12 +131,13 @@ def finished_runs(rows: Sequence[Mapping]) -> tuple[Mapping, list[Mapping]]:
 
 def classify(rows: Sequence[Mapping], params: Sequence[str]) -> tuple[list[Mapping], list[Mapping]]:
     """(seed runs, size runs): the finished runs that differ from the workspace in train.seed alone, or in
-    split.n_train alone (EXECUTION settings aside); the workspace and any run of its very params are both."""
+    split.n_train alone (EXECUTION and REPORT_ONLY settings aside); the workspace and any run of its very params
+    are both."""
     workspace, experiments = finished_runs(rows)
     seed_runs, size_runs = [workspace], [workspace]
+    compared = [p for p in params if p not in EXECUTION and not p.startswith(REPORT_ONLY)]
     for row in experiments:
-        changed = {p for p in params
-                   if p not in EXECUTION and cell(row, PARAMS_FILE, p) != cell(workspace, PARAMS_FILE, p)}
+        changed = {p for p in compared if cell(row, PARAMS_FILE, p) != cell(workspace, PARAMS_FILE, p)}
         if changed - {SEED, SIZE} or changed == {SEED, SIZE}:
             raise StageError(f"{run_name(row)} changes {', '.join(sorted(changed))}: the study's runs change only "
                              f"{SEED} or only {SIZE} (dvc exp remove it to gather the study)")
