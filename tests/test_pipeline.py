@@ -102,6 +102,15 @@ def test_repro_trains_evaluates_and_reports(project):
         assert f"## {section}" in report
     assert (project / "plots" / "report" / "report.pdf").read_bytes().startswith(b"%PDF")
     assert len(list((project / "plots" / "report" / "figures").glob("attention_*.png"))) >= 3
+    # the attention read on reference code: every test reference, and the probe's reference, by attn and copy
+    reading = json.loads((project / "metrics" / "attention.json").read_text())["reading"]
+    assert set(reading) == {"attn", "copy"}
+    for model in reading.values():
+        assert model["alignment"]["examples"] == 30 and model["alignment"]["identifiers"] > 0
+        maximum = model["single"][0]
+        assert maximum["code"] == "def max_value(nums): return max(nums)" and maximum["target_rows"] == 1
+        assert maximum["ratio"] is not None  # "maximum" is in the docstring and `max` in the code: always defined
+    assert len(list((project / "plots" / "report" / "figures").glob("reading_*.png"))) == 2
     shown = json.loads(dvc("metrics", "show", "--json", cwd=project).stdout)
     assert {"metrics/source.json", "metrics/data.json", "metrics/eval/copy.json", "metrics/train/attn.json"} <= set(
         next(iter(shown.values()))["data"])
