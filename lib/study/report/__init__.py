@@ -27,7 +27,7 @@ from lib.evaluation.scoring import BASELINE, SYSTEMS
 from lib.models.registry import MODELS
 from lib.study.interpretation import EOS
 from lib.study.report import numbers, scores, tables
-from lib.study.report.attention import attention_view, docstring
+from lib.study.report.attention import MAX_PROBE_LINES, attention_view, docstring
 from lib.study.report.findings import TOTAL_CLASS, find
 from lib.study.report.pdf import to_pdf
 
@@ -59,46 +59,38 @@ def quote(token: str) -> str:
     return "the end-of-docstring marker" if token == EOS else f"“{token}”"
 
 
-def _excerpt(text) -> str:
-    """At most MAX_CODE_LINES lines of code, with a note of what was cut."""
-    lines = str(text).splitlines() or [""]
-    cut = len(lines) - MAX_CODE_LINES
-    return "\n".join(lines[:MAX_CODE_LINES] + ([f"# ... {cut} more lines"] if cut > 0 else []))
-
-
-def _example(example: Mapping, system: str, label: str, bleu: float | None = None) -> dict:
-    """{label, system, bleu (sentence BLEU; examples.json gives it for the best and worst outputs only), summary,
-    listing: the reference and the system's output in one listing}."""
-    return {"label": label, "system": system, "bleu": bleu, "summary": example["summary"],
-            "listing": f"# reference\n{_excerpt(example['reference_code'])}\n"
-                       f"# {system} wrote\n{_excerpt(example['generated_code'])}"}
+def excerpt(code, max_lines: int = MAX_CODE_LINES) -> str:
+    """At most max_lines lines of code, with a note of what was cut."""
+    lines = str(code).splitlines() or [""]
+    cut = len(lines) - max_lines
+    return "\n".join(lines[:max_lines] + ([f"# ... {cut} more lines"] if cut > 0 else []))
 
 
 def examples_view(context: Mapping, classes) -> dict:
     """errors: one example per error class (from the strongest system that has one), extremes: each system's best
-    and worst output; an output is shown once."""
+    and worst output (with its sentence bleu); each an example of examples.json with its label and system, and an
+    output shown once."""
     examples, seen = context["examples"], set()
     bleu = scores.scored(context["eval"], "bleu")
 
-    def unseen(found, system):
+    def unseen(found, system, label) -> dict | None:
         for example in found:
             key = (system, example["summary"], example["generated_code"])
             if key not in seen:
                 seen.add(key)
-                return example
+                return example | {"system": system, "label": label}
         return None
 
     errors = []
     for cls in classes:
         for system in sorted(examples["errors"], key=lambda s: -bleu[s]):
-            example = unseen(examples["errors"][system][cls], system)
+            example = unseen(examples["errors"][system][cls], system, numbers.humanize(cls).capitalize())
             if example:
-                errors.append(_example(example, system, numbers.humanize(cls).capitalize()))
+                errors.append(example)
                 break
-    extremes = [_example(example, system, f"{kind.capitalize()} output", example["bleu"])
-                for kind in ("best", "worst") for system in [s for s in SYSTEMS if s in examples[kind]]
-                for example in [unseen(examples[kind][system], system)] if example]
-    return {"errors": errors, "extremes": extremes}
+    extremes = [unseen(examples[kind][system], system, f"{kind.capitalize()} output")
+                for kind in ("best", "worst") for system in SYSTEMS if system in examples[kind]]
+    return {"errors": errors, "extremes": [example for example in extremes if example]}
 
 
 class Numbering:
@@ -117,11 +109,11 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent), undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                              extensions=["jinja2.ext.do"])
-    env.filters |= {"bleu": numbers.fmt_bleu, "rate": numbers.fmt_rate, "signed": numbers.fmt_signed,
-                    "interval": numbers.fmt_interval, "count": numbers.fmt_count, "p_clause": numbers.p_clause,
-                    "humanize": numbers.humanize, "md": md_escape, "para": paragraph, "join_and": join_and,
-                    "capitalize_first": lambda text: text[:1].upper() + text[1:], "quote": quote,
-                    "docstring": docstring}
+    env.filters |= {name: getattr(numbers, name)
+                    for name in ("bleu", "rate", "ratio", "signed", "interval", "count", "p_clause", "humanize")}
+    env.filters |= {"md": md_escape, "para": paragraph, "join_and": join_and, "quote": quote, "excerpt": excerpt,
+                    "capitalize_first": lambda text: text[:1].upper() + text[1:], "docstring": docstring}
+    env.globals["MAX_PROBE_LINES"] = MAX_PROBE_LINES
     return env
 
 

@@ -17,7 +17,7 @@ MODEL = "attn"  # the model the interpretation studies
 PROBE_PREFIX = "probe: "  # captions and scopes of the probe docstrings (lib/study/context.py)
 COPY_PROBE_PREFIX = "copy probe: "  # the same docstrings decoded by the copy model
 MAX_IDENTIFIERS = 6  # identifiers named per heatmap
-MAX_PROBE_LINES = 8  # lines of a probe's generated code shown
+MAX_PROBE_LINES = 8  # lines of a probe's generated code shown (the template cuts it)
 
 
 def docstring(caption: str) -> str:
@@ -25,10 +25,14 @@ def docstring(caption: str) -> str:
     return caption.split(": ", 1)[1] if ": " in caption else caption
 
 
-def focus(item: Mapping) -> dict | None:
+def _pairs(item: Mapping) -> list[tuple[str, str]]:
+    """(generated token, the docstring token it attends to most) of one decoded example."""
+    return [(str(t), str(s)) for t, s, *_ in item["pairs"]]
+
+
+def focus(pairs: list[tuple[str, str]]) -> dict | None:
     """Where one example's attention went: {tokens: generated tokens, word: the docstring token most often
     attended most, count: at how many, identifiers: [(identifier, the word it attends to most)]}."""
-    pairs = [(str(t), str(s)) for t, s, *_ in item["pairs"]]
     if not pairs:
         return None
     word, count = Counter(s for _, s in pairs).most_common(1)[0]
@@ -36,13 +40,12 @@ def focus(item: Mapping) -> dict | None:
     return {"tokens": len(pairs), "word": word, "count": count, "identifiers": identifiers}
 
 
-def heatmaps(context: Mapping) -> list[dict]:
+def heatmaps(figures: list[Mapping], decoded: Mapping[str, list]) -> list[dict]:
     """The heatmaps of the test examples (and of the copy model's probes): {path, caption, of_copy: a copy-model
     probe, focus: see focus}; the attn probes' heatmaps belong to the probe."""
-    strongest = {item["caption"]: item for item in context["interpretation"]["strongest"]}
     return [{"path": item["path"], "caption": item["caption"], "of_copy": item["caption"].startswith(COPY_PROBE_PREFIX),
-             "focus": focus(strongest[item["caption"]])}
-            for item in context["figures"]["attention"] if not item["caption"].startswith(PROBE_PREFIX)]
+             "focus": focus(decoded[item["caption"]])}
+            for item in figures if not item["caption"].startswith(PROBE_PREFIX)]
 
 
 def _word_present(probe: Mapping) -> bool:
@@ -51,35 +54,24 @@ def _word_present(probe: Mapping) -> bool:
     return not (reason.endswith("is not in the docstring") or reason.startswith("no docstring contains"))
 
 
-def _listing(item: Mapping) -> str:
-    """What the model wrote for a probe docstring, the docstring as a comment, at most MAX_PROBE_LINES lines."""
-    lines = detokenize([str(t) for t, *_ in item["pairs"] if str(t) != EOS]).splitlines() or [""]
-    cut = len(lines) - MAX_PROBE_LINES
-    return "\n".join([f"# {docstring(item['caption'])}", *lines[:MAX_PROBE_LINES],
-                      *([f"# ... {cut} more lines"] if cut > 0 else [])])
-
-
-def probe(context: Mapping) -> dict:
+def probe(probes: list[Mapping], figures: list[Mapping], decoded: Mapping[str, list]) -> dict:
     """The probe: {word, targets, measured: some probe gives a ratio, present: some probe's docstrings contain the
-    word, corpus: [probe over the test split], single: [probe of one docstring, with summary, peaks (the generated
-    tokens at which the word is the most attended docstring word) and figure (its heatmap's path)], listing: what
-    the model wrote for the probe docstrings}; each probe is lib.study.interpretation's result with `present`."""
-    interpretation, figures = context["interpretation"], context["figures"]
-    strongest = {item["caption"]: item for item in interpretation["strongest"]}
-    paths = {item["caption"]: item["path"] for item in figures["attention"]}
-    probes = [p | {"present": _word_present(p)} for p in interpretation["probes"]]
-    corpus = [p for p in probes if not p["scope"].startswith(PROBE_PREFIX)]
+    word, corpus: [probe over the test split], single: [probe of one docstring, with summary, code (what the model
+    wrote), peaks (the generated tokens at which the word is the most attended docstring word) and figure (its
+    heatmap's path)]}; each probe is lib.study.interpretation's result with `present`."""
+    paths = {item["caption"]: item["path"] for item in figures}
+    probes = [p | {"present": _word_present(p)} for p in probes]
     single = []
     for p in probes:
         if p["scope"].startswith(PROBE_PREFIX):
-            pairs = [(str(t), str(s)) for t, s, *_ in strongest[p["scope"]]["pairs"]]
-            peaks = list(dict.fromkeys(t for t, s in pairs if s.lower() == str(p["word"]).lower()))
-            single.append(p | {"summary": p["scope"][len(PROBE_PREFIX):], "decoded": bool(pairs), "peaks": peaks,
+            pairs = decoded[p["scope"]]
+            single.append(p | {"summary": docstring(p["scope"]), "decoded": bool(pairs),
+                               "code": detokenize([t for t, _ in pairs if t != EOS]),
+                               "peaks": list(dict.fromkeys(t for t, s in pairs if s.lower() == str(p["word"]).lower())),
                                "figure": paths[p["scope"]]})
-    listed = [strongest[p["scope"]] for p in single]
-    return {"word": probes[0]["word"], "targets": probes[0]["targets"], "corpus": corpus, "single": single,
-            "measured": any(p["ratio"] is not None for p in probes), "present": any(p["present"] for p in probes),
-            "listing": "\n\n".join(map(_listing, listed))}
+    return {"word": probes[0]["word"], "targets": probes[0]["targets"], "single": single,
+            "corpus": [p for p in probes if not p["scope"].startswith(PROBE_PREFIX)],
+            "measured": any(p["ratio"] is not None for p in probes), "present": any(p["present"] for p in probes)}
 
 
 def reading(context: Mapping) -> dict:
@@ -93,5 +85,8 @@ def reading(context: Mapping) -> dict:
 def attention_view(context: Mapping) -> dict:
     """Everything the attention section shows: model, rule (the examples' choice in words), heatmaps, probe, and
     the reading of reference code."""
-    return {"model": MODEL, "rule": RULE_DESCRIPTIONS[context["interpretation"]["rule"]],
-            "heatmaps": heatmaps(context), "probe": probe(context), "reading": reading(context)}
+    interpretation, figures = context["interpretation"], context["figures"]
+    decoded = {item["caption"]: _pairs(item) for item in interpretation["strongest"]}
+    return {"model": MODEL, "rule": RULE_DESCRIPTIONS[interpretation["rule"]],
+            "heatmaps": heatmaps(figures["attention"], decoded),
+            "probe": probe(interpretation["probes"], figures["attention"], decoded), "reading": reading(context)}

@@ -195,12 +195,21 @@ def curve_in_use(context: Mapping) -> pd.DataFrame | None:
 
 
 def differences(bootstrap: Mapping, seeds: Mapping | None) -> list[Difference]:
-    """The comparisons of a bootstrap section as Differences, better first, with the seeds that hold them."""
+    """A bootstrap section's pairs ("a_vs_b": delta = BLEU(a) - BLEU(b)) as Differences with the seeds that hold
+    them, turned round where b is better (the stored one-sided p-value then tested the other direction)."""
     found = []
-    for c in map(sc.Comparison.winner_first, sc.comparisons(bootstrap)):
-        ordering = seeds["orderings"].get(f"{c.a}>{c.b}") if seeds else None
-        found.append(Difference(c.a, c.b, c.bleu_a, c.bleu_b, c.diff, c.ci_low, c.ci_high, c.p_value, c.significant,
-                                ordering["holds_in"] if ordering else None, len(seeds["seeds"]) if seeds else None))
+    for key, pair in bootstrap.items():
+        better, _, worse = key.partition("_vs_")
+        bleu_better, bleu_worse, p_value = pair["bleu_a"], pair["bleu_b"], pair["p_value"]
+        diff, ci_low, ci_high = pair["delta"], pair["ci_low"], pair["ci_high"]
+        if diff < 0:
+            better, worse, bleu_better, bleu_worse, p_value = worse, better, bleu_worse, bleu_better, None
+            diff, ci_low, ci_high = -diff, -ci_high, -ci_low
+        ordering = seeds["orderings"].get(f"{better}>{worse}") if seeds else None
+        found.append(Difference(better, worse, bleu_better, bleu_worse, diff, ci_low, ci_high, p_value,
+                                significant=ci_low > 0 or ci_high < 0,
+                                holds_in=ordering["holds_in"] if ordering else None,
+                                seeds=len(seeds["seeds"]) if seeds else None))
     return found
 
 

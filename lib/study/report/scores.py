@@ -10,7 +10,6 @@ empty set is NaN (or None) and reads as None.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from lib.evaluation.scoring import BASELINE, SYSTEMS
 from lib.study.report.numbers import missing
@@ -43,39 +42,3 @@ def scored(scores: Mapping, key: str) -> dict[str, float]:
 def subset(scores: Mapping) -> dict[str, dict]:
     """{system: its scores on the SUBSET rows}, for the systems whose subset has a BLEU."""
     return {s: scores[s][SUBSET] for s in systems(scores) if value(scores[s][SUBSET], "bleu") is not None}
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """One stored paired-bootstrap comparison: `a` vs `b`, diff = BLEU(a) - BLEU(b), its 95% interval
-    [ci_low, ci_high], and the one-sided p-value of "a is better" (None once flipped)."""
-
-    a: str
-    b: str
-    bleu_a: float
-    bleu_b: float
-    diff: float
-    ci_low: float
-    ci_high: float
-    p_value: float | None
-
-    @property
-    def significant(self) -> bool:
-        """The rule: the 95% interval excludes 0."""
-        return self.ci_low > 0 or self.ci_high < 0
-
-    def winner_first(self) -> Comparison:
-        """Oriented so that diff >= 0 (a flipped comparison has no p-value: it tested the other direction)."""
-        if self.diff >= 0:
-            return self
-        return Comparison(self.b, self.a, self.bleu_b, self.bleu_a, -self.diff, -self.ci_high, -self.ci_low, None)
-
-
-def comparisons(bootstrap: Mapping) -> list[Comparison]:
-    """scores.json's "bootstrap" (or "bootstrap_novel") as comparisons, as stored."""
-    found = []
-    for key, pair in bootstrap.items():
-        a, _, b = key.partition("_vs_")
-        found.append(Comparison(a, b, pair["bleu_a"], pair["bleu_b"], pair["delta"], pair["ci_low"], pair["ci_high"],
-                                pair["p_value"]))
-    return found

@@ -7,57 +7,44 @@ from dataclasses import dataclass
 
 from lib.evaluation.alignment import EDIT_OPS
 from lib.evaluation.errors import ERROR_CLASSES
+from lib.study.report import numbers as fmt
 from lib.study.report import scores as sc
 from lib.study.report.findings import TOTAL_CLASS, Findings
-from lib.study.report.numbers import (
-    DASH,
-    fmt_bleu,
-    fmt_count,
-    fmt_duration,
-    fmt_interval,
-    fmt_number,
-    fmt_p,
-    fmt_rate,
-    fmt_signed,
-    fmt_size,
-    fmt_value,
-    humanize,
-)
 
 SPLITS = ("train", "valid", "test")
 # Main results and further measures: (scores.json key, column label, formatter).
 RESULT_COLUMNS = (
-    ("bleu", "BLEU", fmt_bleu),
-    ("exact_match", "exact match", fmt_rate),
-    ("exact_match_short", "exact match, short refs", fmt_rate),
-    ("parse_rate", "parses", fmt_rate),
-    ("compile_rate", "compiles", fmt_rate),
-    ("function_name_accuracy", "function name right", fmt_rate),
-    ("token_accuracy", "token accuracy (teacher forced)", fmt_rate),
-    ("positional_accuracy", "positional accuracy", fmt_rate),
-    ("distinct_outputs", "distinct outputs", fmt_rate),
+    ("bleu", "BLEU", fmt.bleu),
+    ("exact_match", "exact match", fmt.rate),
+    ("exact_match_short", "exact match, short refs", fmt.rate),
+    ("parse_rate", "parses", fmt.rate),
+    ("compile_rate", "compiles", fmt.rate),
+    ("function_name_accuracy", "function name right", fmt.rate),
+    ("token_accuracy", "token accuracy (teacher forced)", fmt.rate),
+    ("positional_accuracy", "positional accuracy", fmt.rate),
+    ("distinct_outputs", "distinct outputs", fmt.rate),
 )
 FURTHER_COLUMNS = (
-    ("bleu_ci_low", "BLEU 95% interval, low", fmt_bleu),
-    ("bleu_ci_high", "BLEU 95% interval, high", fmt_bleu),
-    ("mean_output_length", "output length (tokens)", fmt_number),
-    ("mean_reference_length", "reference length (tokens)", fmt_number),
-    ("unk_per_output", "<unk> per output", fmt_number),
+    ("bleu_ci_low", "BLEU 95% interval, low", fmt.bleu),
+    ("bleu_ci_high", "BLEU 95% interval, high", fmt.bleu),
+    ("mean_output_length", "output length (tokens)", fmt.number),
+    ("mean_reference_length", "reference length (tokens)", fmt.number),
+    ("unk_per_output", "<unk> per output", fmt.number),
 )
-SUBSET_COLUMNS = (("bleu", "BLEU", fmt_bleu), ("exact_match", "exact match", fmt_rate),
-                  ("exact_match_short", "exact match, short refs", fmt_rate), ("compile_rate", "compiles", fmt_rate))
+SUBSET_COLUMNS = (("bleu", "BLEU", fmt.bleu), ("exact_match", "exact match", fmt.rate),
+                  ("exact_match_short", "exact match, short refs", fmt.rate), ("compile_rate", "compiles", fmt.rate))
 EDIT_LABELS = {"sub": "substitutions", "ins": "insertions", "del": "deletions"}
-# Training summary (metrics/train/<model>.json and its timings): (key, label, formatter of the model's summary).
+# Training summary (metrics/train/<model>.json and its timings): (label, formatter of the model's summary).
 TRAIN_COLUMNS = (
-    ("parameters", "parameters", lambda t: fmt_size(t["parameters"])),
-    ("epochs", "epochs (best)", lambda t: f"{fmt_count(t['epochs'])} ({fmt_count(t['best_epoch'])})"),
-    ("best_valid_loss", "best valid loss", lambda t: f"{t['best_valid_loss']:.3f}"),
-    ("best_valid_ppl", "valid perplexity", lambda t: f"{t['best_valid_ppl']:.2f}"),
-    ("final_train_loss", "final train loss", lambda t: f"{t['final_train_loss']:.3f}"),
-    ("seconds_per_epoch", "s / epoch", lambda t: f"{t['seconds_per_epoch']:.1f}"),
-    ("train_tokens_per_second", "tokens / s", lambda t: fmt_count(t["train_tokens_per_second"])),
-    ("wall_seconds", "training time", lambda t: fmt_duration(t["wall_seconds"])),
-    ("device", "device", lambda t: f"{t['device']}, {t['threads']} threads"),
+    ("parameters", lambda t: fmt.size(t["parameters"])),
+    ("epochs (best)", lambda t: f"{fmt.count(t['epochs'])} ({fmt.count(t['best_epoch'])})"),
+    ("best valid loss", lambda t: f"{t['best_valid_loss']:.3f}"),
+    ("valid perplexity", lambda t: f"{t['best_valid_ppl']:.2f}"),
+    ("final train loss", lambda t: f"{t['final_train_loss']:.3f}"),
+    ("s / epoch", lambda t: f"{t['seconds_per_epoch']:.1f}"),
+    ("tokens / s", lambda t: fmt.count(t["train_tokens_per_second"])),
+    ("training time", lambda t: fmt.duration(t["wall_seconds"])),
+    ("device", lambda t: f"{t['device']}, {t['threads']} threads"),
 )
 
 
@@ -70,36 +57,32 @@ class Table:
     rows: list
 
 
-def _cell(section: Mapping, key: str, fmt) -> str:
-    value = sc.value(section, key)
-    return DASH if value is None else fmt(value)
-
-
 def _systems_table(caption: str, sections: Mapping[str, Mapping], columns) -> Table:
-    """Systems x columns of their sections."""
+    """Systems x columns of their sections (a formatter writes a missing value as a dash)."""
     return Table(caption, ["system", *(label for _, label, _ in columns)],
-                 [[s, *(_cell(section, key, fmt) for key, _, fmt in columns)] for s, section in sections.items()])
+                 [[s, *(formatter(section.get(key)) for key, _, formatter in columns)]
+                  for s, section in sections.items()])
 
 
 def _lengths(stats: Mapping) -> str:
     """'mean / median / max' of one length statistic."""
-    return " / ".join(fmt_number(stats[k]) for k in ("mean", "median", "max"))
+    return " / ".join(fmt.number(stats[k]) for k in ("mean", "median", "max"))
 
 
 def data_tables(data: Mapping) -> dict[str, Table]:
     """filters (what each filter removed), splits (sizes and lengths), vocabulary (sizes and OOV rates)."""
     tokenize, near = data["tokenize"], data["near_duplicates"]
-    filters = [["tokenize", "functions read", fmt_count(tokenize["rows_read"])],
-               *(["tokenize", f"dropped: {reason}", fmt_count(n)] for reason, n in tokenize["dropped"].items()),
-               ["tokenize", "(summary, code) pairs kept", fmt_count(tokenize["pairs_kept"])]]
+    filters = [["tokenize", "functions read", fmt.count(tokenize["rows_read"])],
+               *(["tokenize", f"dropped: {reason}", fmt.count(n)] for reason, n in tokenize["dropped"].items()),
+               ["tokenize", "(summary, code) pairs kept", fmt.count(tokenize["pairs_kept"])]]
     for reason, n in data["removed"].items():
         split, _, why = reason.partition(": ")
-        filters.append(["split", f"{split}: removed, {why}", fmt_count(n)])
-    splits = [[s, fmt_count(data["pool"][s]), fmt_count(data["rows"][s]), _lengths(data["length"][s]["src"]),
+        filters.append(["split", f"{split}: removed, {why}", fmt.count(n)])
+    splits = [[s, fmt.count(data["pool"][s]), fmt.count(data["rows"][s]), _lengths(data["length"][s]["src"]),
                _lengths(data["length"][s]["tgt"]),
-               DASH if s == "train" else f"{fmt_count(near[s])} ({fmt_rate(near[f'{s}_share'])})"] for s in SPLITS]
+               fmt.DASH if s == "train" else f"{fmt.count(near[s])} ({fmt.rate(near[f'{s}_share'])})"] for s in SPLITS]
     held_out = list(data["oov"])
-    vocabulary = [[label, fmt_count(data["vocab"][side]), *(fmt_rate(data["oov"][s][side]) for s in held_out)]
+    vocabulary = [[label, fmt.count(data["vocab"][side]), *(fmt.rate(data["oov"][s][side]) for s in held_out)]
                   for side, label in (("src", "docstring"), ("tgt", "code"))]
     return {
         "filters": Table("What each filter removed, in pipeline order.", ["stage", "filter", "rows"], filters),
@@ -113,21 +96,21 @@ def data_tables(data: Mapping) -> dict[str, Table]:
 
 def training_tables(config: Mapping, train: Mapping) -> dict[str, Table]:
     """config (the shared settings, one row per params.yaml section) and training (one row per model)."""
-    settings = [[section, ", ".join(f"{k} = {fmt_value(v)}" for k, v in values.items() if not isinstance(v, Mapping))]
+    settings = [[section, ", ".join(f"{k} = {fmt.setting(v)}" for k, v in values.items() if not isinstance(v, Mapping))]
                 for section, values in config.items()]
     return {
         "config": Table("Settings shared by every model (params.yaml).", ["section", "settings"], settings),
         "training": Table("Training of each model: the best epoch is the one with the lowest validation loss.",
-                          ["model", *(label for _, label, _ in TRAIN_COLUMNS)],
-                          [[m, *(fmt(t) for _, _, fmt in TRAIN_COLUMNS)] for m, t in train.items()]),
+                          ["model", *(label for label, _ in TRAIN_COLUMNS)],
+                          [[m, *(formatter(t) for _, formatter in TRAIN_COLUMNS)] for m, t in train.items()]),
     }
 
 
 def bootstrap_table(differences, scope: str = "") -> Table:
     """Every bootstrap difference, better system first, with its 95% interval and whether it is significant."""
-    rows = [[f"{d.better} − {d.worse}", f"{fmt_bleu(d.bleu_better)} vs {fmt_bleu(d.bleu_worse)}", fmt_signed(d.diff),
-             fmt_interval(d.ci_low, d.ci_high), DASH if d.p_value is None else fmt_p(d.p_value),
-             "yes" if d.significant else "no"] for d in differences]
+    rows = [[f"{d.better} − {d.worse}", f"{fmt.bleu(d.bleu_better)} vs {fmt.bleu(d.bleu_worse)}", fmt.signed(d.diff),
+             fmt.interval(d.ci_low, d.ci_high), fmt.p_value(d.p_value), "yes" if d.significant else "no"]
+            for d in differences]
     return Table(f"Paired bootstrap of BLEU differences{scope} (better system first); significant when the 95% "
                  f"interval excludes 0.", ["comparison", "BLEU", "difference", "95% interval", "one-sided p",
                                            "significant"], rows)
@@ -151,15 +134,14 @@ def results_tables(evaluation: Mapping, findings: Findings) -> dict[str, Table |
     types = list(dict.fromkeys(t for errs in edits.values() for t in errs if t != "total"))
     subset = sc.subset(evaluation)
     classes = error_classes(evaluation)
-    rows = next(iter(subset.values()))["rows"] if subset else None
     return {
         "results": _systems_table("Test-set results.", sections, RESULT_COLUMNS),
         "seeds": seeds and Table(
-            f"Test BLEU over {len(seeds['seeds'])} training seeds, at {fmt_count(seeds['train_pairs'])} training "
+            f"Test BLEU over {len(seeds['seeds'])} training seeds, at {fmt.count(seeds['train_pairs'])} training "
             f"pairs (mean ± sample standard deviation; the split and test rows are the same for every seed).",
             ["system", "mean ± sd", "min – max", *(f"seed {seed}" for seed in seeds["seeds"])],
-            [[s, f"{fmt_bleu(e['mean'])} ± {fmt_bleu(e['std'])}", f"{fmt_bleu(e['min'])} – {fmt_bleu(e['max'])}",
-              *(fmt_bleu(e["bleu"][str(seed)]) for seed in seeds["seeds"])] for s, e in seeds["systems"].items()]),
+            [[s, f"{fmt.bleu(e['mean'])} ± {fmt.bleu(e['std'])}", f"{fmt.bleu(e['min'])} – {fmt.bleu(e['max'])}",
+              *(fmt.bleu(e["bleu"][str(seed)]) for seed in seeds["seeds"])] for s, e in seeds["systems"].items()]),
         "orderings": seeds and Table(
             "Orderings of test BLEU across training seeds; one is claimed only where it holds in every seed.",
             ["ordering", "holds in seeds", "in every seed"],
@@ -169,30 +151,31 @@ def results_tables(evaluation: Mapping, findings: Findings) -> dict[str, Table |
         "constraint": free and Table(
             "Decoding with and without the syntax constraint.",
             ["model", "BLEU, constrained", "BLEU, free", "parses, constrained", "parses, free"],
-            [[s, fmt_bleu(evaluation[s]["bleu"]), fmt_bleu(f["bleu"]), fmt_rate(evaluation[s]["parse_rate"]),
-              fmt_rate(f["parse_rate"])] for s, f in free.items()]),
+            [[s, fmt.bleu(evaluation[s]["bleu"]), fmt.bleu(f["bleu"]), fmt.rate(evaluation[s]["parse_rate"]),
+              fmt.rate(f["parse_rate"])] for s, f in free.items()]),
         "further": _systems_table("Further measures of the outputs.", sections, FURTHER_COLUMNS),
         "token_edits": Table(
             "Token edits per reference token, after aligning each output with its reference.",
             ["system", *(EDIT_LABELS[op] for op in EDIT_OPS), "all edits"],
-            [[s, *(_cell(errs["total"], op, fmt_rate) for op in EDIT_OPS), fmt_rate(sum(errs["total"].values()))]
+            [[s, *(fmt.rate(errs["total"].get(op)) for op in EDIT_OPS), fmt.rate(sum(errs["total"].values()))]
              for s, errs in edits.items()]),
         "token_types": Table(
             "Token edits per reference token by token type (substitutions, insertions and deletions together).",
-            ["system", *map(humanize, types)],
-            [[s, *(fmt_rate(sum(errs[t].values())) if t in errs else DASH for t in types)]
+            ["system", *map(fmt.humanize, types)],
+            [[s, *(fmt.rate(sum(errs[t].values())) if t in errs else fmt.DASH for t in types)]
              for s, errs in edits.items()]),
         "subset": subset and Table(
-            f"Results on the {sc.SUBSET} subset ({fmt_count(rows)} rows): {sc.SUBSET_DESCRIPTION}.",
+            f"Results on the {sc.SUBSET} subset ({fmt.count(findings.measures.subset_rows)} rows): "
+            f"{sc.SUBSET_DESCRIPTION}.",
             ["system", "BLEU, all test", *(f"{label}, {sc.SUBSET}" for _, label, _ in SUBSET_COLUMNS)],
-            [[s, fmt_bleu(evaluation[s]["bleu"]), *(_cell(sub, key, fmt) for key, _, fmt in SUBSET_COLUMNS)]
+            [[s, fmt.bleu(evaluation[s]["bleu"]), *(formatter(sub.get(key)) for key, _, formatter in SUBSET_COLUMNS)]
              for s, sub in subset.items()]),
         "subset_bootstrap": findings.subset_differences and bootstrap_table(findings.subset_differences,
                                                                             f" on the {sc.SUBSET} subset"),
-        "errors": Table("Error classes: share of test outputs.",
-                        ["system", *("does not parse (total)" if c == TOTAL_CLASS else humanize(c) for c in classes)],
-                        [[s, *(fmt_rate(evaluation[s]["errors"][c]["rate"]) if c in evaluation[s]["errors"] else DASH
-                               for c in classes)] for s in names]),
+        "errors": Table(
+            "Error classes: share of test outputs.",
+            ["system", *("does not parse (total)" if c == TOTAL_CLASS else fmt.humanize(c) for c in classes)],
+            [[s, *(fmt.rate(evaluation[s]["errors"].get(c, {}).get("rate")) for c in classes)] for s in names]),
     }
 
 
@@ -200,14 +183,14 @@ def alignment_table(alignment: Mapping, reading: Mapping) -> Table:
     """The identifier alignment rate against its chance levels and ceiling: on attn's outputs, and on the test
     references as each attention model reads them (forced decoding)."""
     columns = [alignment, *(reading[model]["alignment"] for model in reading)]
-    measures = [("identifiers", "identifiers", fmt_count),
-                ("strongest attention on a matching docstring word", "rate", fmt_rate),
-                ("same, random docstring position (seeded)", "random_rate", fmt_rate),
-                ("same, uniform attention (expected)", "chance_rate", fmt_rate),
-                ("ceiling: some docstring word matches", "oracle_rate", fmt_rate),
-                ("aligned among identifiers with a match", "rate_when_matchable", fmt_rate),
-                ("one-sided p-value against uniform", "p_value", fmt_p)]
-    rows = [[label, *(fmt(column[key]) for column in columns)] for label, key, fmt in measures]
+    measures = [("identifiers", "identifiers", fmt.count),
+                ("strongest attention on a matching docstring word", "rate", fmt.rate),
+                ("same, random docstring position (seeded)", "random_rate", fmt.rate),
+                ("same, uniform attention (expected)", "chance_rate", fmt.rate),
+                ("ceiling: some docstring word matches", "oracle_rate", fmt.rate),
+                ("aligned among identifiers with a match", "rate_when_matchable", fmt.rate),
+                ("one-sided p-value against uniform", "p_value", fmt.p_value)]
+    rows = [[label, *(formatter(column[key]) for column in columns)] for label, key, formatter in measures]
     header = ["measure", "attn: its outputs", *(f"{model}: test references" for model in reading)]
     return Table("Sub-word alignment of identifiers: in what attn generated, and in the reference code each attention "
                  "model was made to read.", header, rows)
@@ -218,9 +201,9 @@ def reading_table(reading: Mapping) -> Table:
     rows = []
     for model, read in reading.items():
         for probe in [read["corpus"], *read["single"]]:
-            cells = ([f"{probe['target_mean']:.3f}", fmt_count(probe["target_rows"]), f"{probe['other_mean']:.3f}",
-                      fmt_count(probe["other_rows"]), f"{probe['ratio']:.1f}x"] if probe["ratio"] is not None
-                     else [DASH] * 4 + [str(probe["reason"])])
+            cells = ([f"{probe['target_mean']:.3f}", fmt.count(probe["target_rows"]), f"{probe['other_mean']:.3f}",
+                      fmt.count(probe["other_rows"]), fmt.ratio(probe["ratio"])] if probe["ratio"] is not None
+                     else [fmt.DASH] * 4 + [str(probe["reason"])])
             rows.append([model, probe["code"], *cells])
     word = next(iter(reading.values()))["corpus"]["word"]
     return Table(f"Attention on “{word}” while each model reads given code (forced decoding): mean weight at the "
