@@ -17,7 +17,7 @@ MODEL = "attn"  # the model the interpretation studies
 PROBE_PREFIX = "probe: "  # captions and scopes of the probe docstrings (lib/study/context.py)
 COPY_PROBE_PREFIX = "copy probe: "  # the same docstrings decoded by the copy model
 MAX_IDENTIFIERS = 6  # identifiers named per heatmap
-MAX_PROBE_LINES = 8  # lines of a probe's generated code shown (the template cuts it)
+MAX_PROBE_LINES = 8  # lines of a probe's generated code shown (the template's excerpt filter cuts it)
 
 
 def docstring(caption: str) -> str:

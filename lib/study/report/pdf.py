@@ -21,14 +21,8 @@ from markdown_it import MarkdownIt
 from PIL import Image
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-FONTS = {  # family: {style: file}
-    "serif": {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf",
-              "BI": "DejaVuSerif-BoldItalic.ttf"},
-    "sans": {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf",
-             "BI": "DejaVuSans-BoldOblique.ttf"},
-    "mono": {"": "DejaVuSansMono.ttf", "B": "DejaVuSansMono-Bold.ttf", "I": "DejaVuSansMono-Oblique.ttf",
-             "BI": "DejaVuSansMono-BoldOblique.ttf"},
-}
+# family: (file name stem, what the family calls its italic); the styles are "", B, I and BI
+FONTS = {"serif": ("DejaVuSerif", "Italic"), "sans": ("DejaVuSans", "Oblique"), "mono": ("DejaVuSansMono", "Oblique")}
 REPRODUCIBLE_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 BODY_FONT = "serif"
 MARGIN_MM = 18
@@ -78,11 +72,6 @@ class _ReportPDF(FPDF):
         self.cell(0, 5, str(self.page_no()), align="C")
 
 
-def _plain(markdown_inline: str) -> str:
-    """A cell's Markdown source without backslash escapes, to measure it."""
-    return re.sub(r"\\(.)", r"\1", markdown_inline)
-
-
 def _fit(natural: list[float], minimum: list[float], room: float) -> list[float]:
     """Column widths: the natural ones when they fit, else each shrunk towards its longest word, in proportion
     to how much it can give."""
@@ -93,6 +82,13 @@ def _fit(natural: list[float], minimum: list[float], room: float) -> list[float]
         return [m * room / sum(minimum) for m in minimum]
     give = (sum(natural) - room) / slack
     return [n - (n - m) * give for n, m in zip(natural, minimum)]
+
+
+def _widest(pdf: FPDF, texts: list[str], style: str) -> tuple[float, float]:
+    """The widths of the widest text and of the widest word among `texts`, in the table font of `style`."""
+    pdf.set_font(BODY_FONT, style, TABLE_PT)
+    return (max((pdf.get_string_width(t) for t in texts), default=0),
+            max((pdf.get_string_width(w) for t in texts for w in t.split()), default=0))
 
 
 def _size_table(tokens, start: int, pdf: FPDF) -> None:
@@ -106,19 +102,16 @@ def _size_table(tokens, start: int, pdf: FPDF) -> None:
         if token.type == "tr_open":
             column = 0
         elif token.type in ("th_open", "td_open"):
-            text = _plain(tokens[i + 1].content) if tokens[i + 1].type == "inline" else ""
+            # the cell's Markdown source without backslash escapes, to measure it
+            text = re.sub(r"\\(.)", r"\1", tokens[i + 1].content) if tokens[i + 1].type == "inline" else ""
             columns.setdefault(column, []).append((token, text))
             column += 1
     pad = 2 * CELL_PADDING_MM + 1
     natural, minimum = [], []
     for cells in columns.values():
         header, body = cells[0][1], [text for _, text in cells[1:]]
-        pdf.set_font(BODY_FONT, "B", TABLE_PT)
-        header_full = pdf.get_string_width(header)
-        header_word = max((pdf.get_string_width(w) for w in header.split()), default=0)
-        pdf.set_font(BODY_FONT, "", TABLE_PT)
-        body_full = max((pdf.get_string_width(t) for t in body), default=0)
-        body_word = max((pdf.get_string_width(w) for t in body for w in t.split()), default=0)
+        header_full, header_word = _widest(pdf, [header], "B")
+        body_full, body_word = _widest(pdf, body, "")
         natural.append(max(body_full, header_full) + pad)
         minimum.append(max(body_word, header_word) + pad)
         numeric = all(NUMERIC_CELL.match(t) for t in body)
@@ -168,9 +161,9 @@ def new_pdf(title: str = "") -> FPDF:
     pdf.set_creation_date(REPRODUCIBLE_DATE)  # not the clock: the same report gives the same bytes
     pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
     pdf.set_auto_page_break(True, margin=MARGIN_MM)
-    for family, styles in FONTS.items():
-        for style, file in styles.items():
-            pdf.add_font(family, style, str(FONT_DIR / file))
+    for family, (stem, italic) in FONTS.items():
+        for style, suffix in {"": "", "B": "-Bold", "I": f"-{italic}", "BI": f"-Bold{italic}"}.items():
+            pdf.add_font(family, style, str(FONT_DIR / f"{stem}{suffix}.ttf"))
     pdf.set_fallback_fonts(["sans"])  # DejaVu Serif lacks a few symbols (⏎) that DejaVu Sans has
     pdf.add_page()
     return pdf
