@@ -14,8 +14,10 @@ import yaml
 
 from lib.common.config import Config, ParamError, from_mapping
 from lib.models.checkpoint import load_checkpoint
+from lib.models.seq2seq import build_model
 from lib.tokens.vocabulary import Vocabulary, save_vocabularies
 from lib.study.context import read_loss_curve
+from lib.training.distributed import has_adaptive_softmax
 from lib.training.trainer import RunOutputs, read_config, run, train_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,11 +227,12 @@ def test_fp16_on_cpu_is_refused_before_loading_data(tmp_path):
     assert "\n" not in str(error.value) and not (tmp_path / "models").exists()
 
 
-def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
+@pytest.mark.parametrize("cutoffs", [[], [6, 12]])  # a full softmax; an adaptive one, whose clusters a shard can miss
+def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path, cutoffs):
     """torchrun with 2 gloo processes: each trains on half of every batch (25 pairs in batches of 4: the batch
     of one leaves a process a stand-in), and the losses are those of one process; rank 0 alone writes."""
     split = write_split(tmp_path, n_train=25, n_valid=9)
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params(max_epochs=2)))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params(max_epochs=2, adaptive_cutoffs=cutoffs)))
     done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                            "-m", "stages.train", "--model", "attn", "--no-progress", "--split", "data/split",
                            "--checkpoint", "models/attn.pt", "--metrics", "metrics/train/attn.json",
@@ -239,7 +242,8 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("attn: best valid loss") == 1
     single = tmp_path / "single"
-    run(read_config(tiny_config(max_epochs=2), "attn"), split, outputs_under(single, "attn"), progress=False)
+    run(read_config(tiny_config(max_epochs=2, adaptive_cutoffs=cutoffs), "attn"), split, outputs_under(single, "attn"),
+        progress=False)
     written = lambda root: sorted(str(p.relative_to(root)) for p in root.rglob("*")  # noqa: E731
                                   if p.is_file() and p.parts[len(root.parts)] in ("models", "metrics", "plots"))
     assert written(tmp_path) == written(single) != []
@@ -251,3 +255,12 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
         assert two["train_loss"] == pytest.approx(one["train_loss"], abs=2e-4)
         assert two["valid_loss"] == pytest.approx(one["valid_loss"], abs=2e-4)
     assert histories[0][0]["train_loss"] != histories[0][1]["train_loss"]  # it trained
+
+
+@pytest.mark.parametrize("kind", ["rnn", "copy"])
+def test_ddp_expects_unused_parameters_exactly_where_an_adaptive_softmax_is(kind):
+    """With cutoffs the vocabulary softmax is adaptive (the copy model's inside its mixture): a shard whose targets
+    miss a tail cluster leaves it without a gradient, which DDP must be told to expect."""
+    big = {"emb_dim": 8, "hidden_dim": 8, "dropout": 0.0, "num_layers": 1, "attention_dim": 8}
+    assert has_adaptive_softmax(build_model(kind, 20, 50, big | {"adaptive_cutoffs": [10, 30]}))
+    assert not has_adaptive_softmax(build_model(kind, 20, 50, big | {"adaptive_cutoffs": []}))

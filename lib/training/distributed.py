@@ -20,6 +20,8 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from lib.models.output_layers import AdaptiveSoftmax
+
 
 @dataclass(frozen=True)
 class Processes:
@@ -81,11 +83,17 @@ class SummedLoss(nn.Module):
         return self.model.loss(batch, teacher_forcing=teacher_forcing)
 
 
+def has_adaptive_softmax(model: nn.Module) -> bool:
+    """Whether `model` writes through an adaptive softmax (alone, or inside the copy mixture), whose tail clusters
+    get no gradient from a shard without a target in them."""
+    return any(isinstance(module, AdaptiveSoftmax) for module in model.modules())
+
+
 def distributed_loss(model: nn.Module, device: torch.device) -> DistributedDataParallel:
-    """`model`'s summed loss wrapped for gradient averaging over the processes. An adaptive softmax leaves the
-    clusters that no target of a shard falls in without a gradient, which DDP must be told to expect."""
+    """`model`'s summed loss wrapped for gradient averaging over the processes; DDP is told to expect parameters
+    without a gradient where an adaptive softmax may leave a cluster unused."""
     return DistributedDataParallel(SummedLoss(model), device_ids=[device.index] if device.type == "cuda" else None,
-                                   find_unused_parameters=bool(getattr(model, "adaptive", False)))
+                                   find_unused_parameters=has_adaptive_softmax(model))
 
 
 def sum_over_processes(*values: float) -> list[float]:
