@@ -164,7 +164,7 @@ def report_context(folder: Path, with_study: bool = True) -> dict:
                             "single": [probe(PROBE, ratio=ratio, target_rows=1, other_rows=13, other_mean=0.08)
                                        | {"code": "def max_value(nums): return max(nums)"}]}
                         for m, corpus, ratio in (("attn", (None, 5.0, 4, 300, 0.08), 5.0),
-                                                 ("copy", (NEVER, None, 0, 280, 0.1), 3.5))},
+                                                 ("copy", (NEVER, None, 0, 280, 0.1), 0.5))},
             "rule": "length_terciles",
             "strongest": [{"caption": "test, short docstring: Returns the max.",
                            "pairs": [("def", "max", 0.5), ("maximum", "max", 0.8), ("<NEWLINE>", ".", 0.3)]},
