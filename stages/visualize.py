@@ -7,20 +7,14 @@ r"""Stage `visualize`: figures and report -> <report>/, computed attention figur
 """
 import argparse
 import json
-from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
-import pandas as pd
-import torch
-
 from lib.common.cli import run_stage, stage_parser
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.common.config import Config, DecodeConfig, ProbeConfig, VisualizeConfig, as_dict, load_config
-from lib.models.checkpoint import load_checkpoint
-from lib.models.registry import ATTENTION_KINDS
+from lib.common.config import Config, DecodeConfig, VisualizeConfig, as_dict, load_config
 from lib.study.context import StudyFiles, StudyOutputs, build_context
-from lib.study.probes import read_references, run_probes
+from lib.study.probes import read_attention_models
 from lib.study.report import write_report
 
 SHARED_SECTIONS = ("tokenize", "split", "train", "decode")
@@ -54,22 +48,10 @@ def read_config(config: Config) -> tuple[VisualizeConfig, DecodeConfig, dict]:
     return config.visualize, config.decode, shared
 
 
-def read_models(probes: Sequence[ProbeConfig], decode: DecodeConfig, test: pd.DataFrame, models: Path
-                ) -> tuple[list, dict]:
-    """Each attention model (<models>/<model>.pt) on the probes (decoded, and read on their reference code) and
-    read on the test split's references: ([Probe], {model: [(weights, src, reference)]})."""
-    decoded, references = [], {}
-    for model in ATTENTION_KINDS:
-        checkpoint = load_checkpoint(models / f"{model}.pt", device=torch.device("cpu"))
-        decoded += run_probes(model, checkpoint, probes, decode)
-        references[model] = read_references(checkpoint, test)
-    return decoded, references
-
-
 def main(args: argparse.Namespace) -> None:
     config, decode, shared = read_config(load_config())
     outputs = StudyOutputs.load(study_files(args))
-    probes, references = read_models(config.probes, decode, outputs.predictions["attn"], args.models)
+    probes, references = read_attention_models(args.models, config.probes, decode, outputs.predictions["attn"])
     with atomic_dir(args.report) as staging:
         context = build_context(outputs, probes, references, config, shared, staging / "figures")
         write_report(context, staging / "report.md", staging / "report.pdf")

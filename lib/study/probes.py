@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
+import torch
 
 from lib.common.config import DecodeConfig, ParamError, ProbeConfig
 from lib.decoding.forced import forced_attention
 from lib.decoding.prediction import generate
+from lib.models.checkpoint import load_checkpoint
+from lib.models.registry import ATTENTION_KINDS
 from lib.tokens.code_tokens import CodeError, tokenize_code
 from lib.tokens.docstrings import tokenize_summary
 
@@ -59,3 +63,15 @@ def read_references(checkpoint, predictions: pd.DataFrame) -> list[tuple]:
     references = [list(reference) for reference in predictions["reference"]]
     forced = forced_attention(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, references)
     return list(zip(forced, sources, references))
+
+
+def read_attention_models(models: Path, probes: Sequence[ProbeConfig], decode: DecodeConfig, test: pd.DataFrame
+                          ) -> tuple[list[Probe], dict[str, list[tuple]]]:
+    """Each attention model (<models>/<model>.pt) on the probes (decoded, and read on their reference code) and
+    read on the test split's references: ([Probe], {model: [(weights, src, reference)]})."""
+    decoded, references = [], {}
+    for model in ATTENTION_KINDS:
+        checkpoint = load_checkpoint(models / f"{model}.pt", device=torch.device("cpu"))
+        decoded += run_probes(model, checkpoint, probes, decode)
+        references[model] = read_references(checkpoint, test)
+    return decoded, references
