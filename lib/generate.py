@@ -4,6 +4,7 @@
     python -m lib.generate --model copy --min-len 0 "return the sum of two numbers"   # let the model stop
     python -m lib.generate --model lstm --beam 5 --file docstrings.txt   # one docstring a line; - for stdin
     python -m lib.generate --model attn --attention /tmp/heatmap.png "open a file and return its lines"
+    python -m lib.generate --model rerank "return the sum of two numbers"   # the fifth system (dvc repro rerank)
     python -m lib.generate --file conala-test.json --column rewritten_intent --column intent --output answer.json
 """
 from __future__ import annotations
@@ -14,15 +15,18 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from lib.common.cli import DataError, StageError
 from lib.common.config import PARAMS_FILE, Config, DecodeConfig, ParamError, load_config
-from lib.common.paths import MODELS_DIR
+from lib.common.paths import MODELS_DIR, SPLIT_DIR
 from lib.decoding.prediction import generate
+from lib.evaluation.scoring import RERANK
 from lib.models.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from lib.models.registry import ATTENTION_KINDS, MODEL_KINDS
 from lib.prepare.json_rows import read_json_rows
+from lib.rerank.system import RANKER_PATH, REVERSE_CHECKPOINT, Reranker
 from lib.tokens.code_tokens import detokenize
 from lib.tokens.docstrings import summarize, tokenize_summary
 
@@ -35,7 +39,8 @@ MAX_BEAM = 64
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m lib.generate", description=__doc__.split("\n")[0])
     parser.add_argument("docstrings", nargs="*", help="docstrings to turn into code")
-    parser.add_argument("--model", choices=MODEL_KINDS, default="attn", help="which trained model (default: attn)")
+    parser.add_argument("--model", choices=(*MODEL_KINDS, RERANK), default="attn",
+                        help="which trained model, or the rerank system (default: attn)")
     parser.add_argument("--file", help="read docstrings from this file: one a line ('-' for stdin), or the rows of "
                                        "a .json (one array) or .jsonl (one object a line) file, see --column")
     parser.add_argument("--column", action="append", metavar="NAME",
@@ -183,6 +188,32 @@ def load_model(models_dir: str, model: str) -> Checkpoint:
     return checkpoint
 
 
+def load_reranker(models_dir: str, params: Config | None, config: DecodeConfig) -> Reranker:
+    """The rerank system of the repository: its params, the pool and reverse models, the training split's retriever
+    and the fitted ranker; StageError naming what is missing."""
+    if params is None:
+        raise StageError("--model rerank reads the repository's params.yaml: run it from the repository root")
+    for path in (SPLIT_DIR / "train.parquet", RANKER_PATH):
+        if not path.is_file():
+            raise DataError(f"{path} not found: run `dvc repro rerank` first")
+    return Reranker.load(params.rerank, config, Path(models_dir), Path(models_dir) / REVERSE_CHECKPOINT,
+                         pd.read_parquet(SPLIT_DIR / "train.parquet", columns=["src", "tgt"]), RANKER_PATH)
+
+
+def print_choices(texts: list[str], chosen, output: str | None, usable: list[bool]) -> int:
+    """Print each docstring with the rerank system's answer and where it came from, or write the answers."""
+    if output:
+        codes = iter(detokenize(list(candidate.tokens)) for candidate in chosen)
+        write_submission(output, [next(codes) if ok else "" for ok in usable], usable.count(False))
+        return 0
+    for text, candidate in zip(texts, chosen):
+        print(f"# {text}")
+        print(f"# chosen: {candidate.source}" + (f" of {candidate.model}" if candidate.model else
+                                                f" (similarity {candidate.similarity:.2f})"))
+        print(detokenize(list(candidate.tokens)))
+    return 0
+
+
 def save_heatmap(path: str, text: str, source: list[str], generation, clipped: bool) -> None:
     """Draw the attention of `generation`, titled with the docstring, or with the tokens used when it was clipped."""
     from lib.study.plotting import attention_heatmap  # matplotlib only when a heatmap is asked for
@@ -226,7 +257,10 @@ def run(args: argparse.Namespace) -> int:
         raise StageError("give a non-empty docstring, as an argument or with --file")
     if args.attention and (args.model not in ATTENTION_KINDS or len(texts) != 1):
         raise StageError(f"--attention needs --model {' or '.join(ATTENTION_KINDS)} and exactly one docstring")
-    checkpoint = load_model(args.models_dir, args.model)
+    if args.model == RERANK:
+        reranker = load_reranker(args.models_dir, params, config)
+    else:
+        checkpoint = load_model(args.models_dir, args.model)
     steps = summary_steps(params)
     sources = [tokenize_summary(summarize(text, **steps)) for text in texts]
     usable = [has_words(source) for source in sources]
@@ -236,6 +270,8 @@ def run(args: argparse.Namespace) -> int:
     prepare_output(args.attention, "--attention")
     texts, full = [t for t, ok in zip(texts, usable) if ok], [s for s, ok in zip(sources, usable) if ok]
     sources = clip_sources(full, source_limit(params))
+    if args.model == RERANK:
+        return print_choices(texts, reranker.answer(sources), args.output, usable)
     generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, config,
                            gates=bool(args.attention))
     if args.output:  # every input row gets its string, so the answer lines up with the benchmark's rows

@@ -1,7 +1,8 @@
-r"""Stage `evaluate`: decode the test split with each model, score it with the retrieval baseline beside them.
+r"""Stage `evaluate`: decode the test split with each model, score it with the rerank system (its choices come from
+stage rerank) and the retrieval baseline beside them.
 
-    python -m stages.evaluate --split data/split --models models --results data/eval --metrics metrics/eval \
-        --timings metrics/timings/evaluate.json --length-plot plots/length.csv
+    python -m stages.evaluate --split data/split --models models --rerank data/rerank --results data/eval \
+        --metrics metrics/eval --timings metrics/timings/evaluate.json --length-plot plots/length.csv
 
 Writes <metrics>/<system>.json (the headline numbers DVC tables), the timings, the BLEU-by-length table and
 <results>/ (scores.json with every number, predictions per system, examples.json). Every metric is given
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from lib.common.cli import run_stage, stage_parser
+from lib.common.cli import DataError, run_stage, stage_parser
 from lib.common.device import resolve_device
 from lib.common.outputs import atomic_dir, write_json_atomic, write_text_atomic
 from lib.common.config import Config, DecodeConfig, EvaluateConfig, load_config
@@ -24,13 +25,14 @@ from lib.decoding.prediction import generate
 from lib.decoding.unknowns import count_unknowns
 from lib.evaluation.metrics import bleu_interval, paired_bootstrap
 from lib.evaluation.retrieval import TfidfRetriever
-from lib.evaluation.scoring import (BASELINE, COMPARISONS, SYSTEMS, error_examples, extreme_examples, headline, length_table,
-                                  predictions_frame, score, subset_scores, teacher_forced_accuracy,
-                                  token_error_analysis)
+from lib.evaluation.scoring import (BASELINE, COMPARISONS, RERANK, SYSTEMS, error_examples, extreme_examples,
+                                    headline, length_table, predictions_frame, score, subset_scores,
+                                    teacher_forced_accuracy, token_error_analysis)
 from lib.models.batching import collate, encode_rows
 from lib.models.checkpoint import load_checkpoint
 from lib.models.registry import ATTENTION_KINDS, MODEL_KINDS, MODELS
 from lib.prepare.near_duplicates import evaluation_subsets
+from lib.rerank.candidates import SOURCES
 from lib.tokens.vocabulary import UNK
 
 
@@ -38,6 +40,7 @@ def command_line() -> argparse.ArgumentParser:
     parser, inputs, outputs = stage_parser(__doc__)
     inputs.add_argument("--split", type=Path, required=True, help="folder: {train,test}.parquet")
     inputs.add_argument("--models", type=Path, required=True, help="folder of the checkpoints <model>.pt")
+    inputs.add_argument("--rerank", type=Path, required=True, help="the rerank stage's folder: test.parquet")
     outputs.add_argument("--results", type=Path, required=True,
                          help="folder: scores.json, predictions_<system>.parquet, examples.json")
     outputs.add_argument("--metrics", type=Path, required=True, help="folder of the headline <system>.json")
@@ -89,6 +92,7 @@ def main(args: argparse.Namespace) -> None:
     retriever = TfidfRetriever().fit(list(train["src"]), list(train["tgt"]))
     predictions[BASELINE] = predictions_frame(test, retriever.retrieve(list(test["src"])))
     results[BASELINE] = score(predictions[BASELINE], config.short_len, config.benchmark_bleu)
+    predictions[RERANK], results[RERANK] = rerank_scores(args.rerank / "test.parquet", test, config)
     novel = evaluation_subsets(test)["novel"]
     for system in tqdm(SYSTEMS, desc="bootstrap BLEU intervals", unit="system", disable=None):
         frame = predictions[system]
@@ -117,6 +121,17 @@ def main(args: argparse.Namespace) -> None:
             write_json_atomic(staging / f"{system}.json", headline(results[system]))
     write_json_atomic(args.timings, timings)  # apart from the metrics, so a rerun with equal results diffs nothing
     print(results_table(results))
+
+
+def rerank_scores(path: Path, test: pd.DataFrame, config: EvaluateConfig) -> tuple[pd.DataFrame, dict]:
+    """(predictions frame, scores) of the rerank stage's test choices; the scores say how often each source won."""
+    chosen = pd.read_parquet(path)
+    if len(chosen) != len(test):
+        raise DataError(f"{path} has {len(chosen)} rows for {len(test)} test rows: run `dvc repro rerank`")
+    frame = predictions_frame(test, list(chosen["hypothesis"]))
+    result = score(frame, config.short_len, config.benchmark_bleu)
+    result["sources"] = {source: int((chosen["source"] == source).sum()) for source in SOURCES}
+    return frame, result
 
 
 def comparisons(predictions: dict[str, pd.DataFrame], mask: np.ndarray, config: EvaluateConfig,

@@ -1,4 +1,5 @@
-r"""Stage `train_<model>`: train one seq2seq model (rnn, lstm, attn or copy) on the split.
+r"""Stage `train_<model>`: train one seq2seq model (rnn, lstm, attn or copy) on the split; with `--reverse`, stage
+`train_reverse`: the model writes the docstring from the code (the rerank stage's reconstruction score).
 
     python -m stages.train --model attn --split data/split --checkpoint models/attn.pt \
         --metrics metrics/train/attn.json --dvclive plots/train/attn --timings metrics/timings/train_attn.json
@@ -19,6 +20,7 @@ from lib.training.trainer import RunOutputs, read_config, run
 def command_line() -> argparse.ArgumentParser:
     parser, inputs, outputs = stage_parser(__doc__)
     parser.add_argument("--model", choices=MODEL_KINDS, required=True)
+    parser.add_argument("--reverse", action="store_true", help="train code -> docstring")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     inputs.add_argument("--split", type=Path, required=True, help="folder: vocab.json, {train,valid}.parquet")
     outputs.add_argument("--checkpoint", type=Path, required=True, help="the best checkpoint by validation loss")
@@ -30,9 +32,9 @@ def command_line() -> argparse.ArgumentParser:
 
 def main(args: argparse.Namespace) -> None:
     outputs = RunOutputs(checkpoint=args.checkpoint, metrics=args.metrics, log=args.dvclive, timings=args.timings)
-    metrics = run(read_config(load_config(), args.model), args.split, outputs, progress=not args.no_progress)
+    metrics = run(read_config(load_config(), args.model, args.reverse), args.split, outputs, progress=not args.no_progress)
     if processes_from_environment().writes_outputs:
-        print(f"{args.model}: best valid loss {metrics['best_valid_loss']:.4f} (ppl {metrics['best_valid_ppl']:.2f}) "
+        print(f"{args.model}{' (reverse)' * args.reverse}: best valid loss {metrics['best_valid_loss']:.4f} (ppl {metrics['best_valid_ppl']:.2f}) "
               f"at epoch {metrics['best_epoch']}/{metrics['epochs']}, {metrics['seconds_per_epoch']:.1f} s/epoch")
 
 

@@ -2,7 +2,7 @@ r"""Stage `visualize`: figures and report -> <report>/, computed attention figur
 
     python -m stages.visualize --split-stats data/split/stats.json --models models --train-metrics metrics/train \
         --train-timings metrics/timings --train-logs plots/train --results data/eval --length-plot plots/length.csv \
-        --seeds metrics/study/seeds.json --learning-curve plots/learning_curve.csv \
+        --seeds metrics/study/seeds.json --learning-curve plots/learning_curve.csv --rerank metrics/rerank.json \
         --report plots/report --metrics metrics/attention.json
 """
 import argparse
@@ -32,6 +32,7 @@ def command_line() -> argparse.ArgumentParser:
     inputs.add_argument("--length-plot", type=Path, required=True, help="CSV file: BLEU per docstring length")
     inputs.add_argument("--seeds", type=Path, required=True, help="the study's seeds.json")
     inputs.add_argument("--learning-curve", type=Path, required=True, help="the study's learning_curve.csv")
+    inputs.add_argument("--rerank", type=Path, required=True, help="the rerank stage's metrics JSON")
     outputs.add_argument("--report", type=Path, required=True, help="folder: report.md, report.pdf, figures/")
     outputs.add_argument("--metrics", type=Path, required=True, help="JSON file: the computed attention figures")
     return parser

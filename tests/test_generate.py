@@ -219,3 +219,12 @@ def test_a_checkpoint_of_another_kind_is_refused_before_decoding(models_dir, cap
                                        "with `dvc repro` or point --models-dir at the folder holding the attn "
                                        "checkpoint\n")
     assert not heatmap.exists()
+
+
+def test_rerank_outside_the_repository_or_before_its_stage_says_what_to_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["--model", "rerank", "the value"]) == 2
+    assert "--model rerank reads the repository's params.yaml" in capsys.readouterr().err
+    write_params(tmp_path)
+    assert main(["--model", "rerank", "the value"]) == 2
+    assert capsys.readouterr().err == "error: data/split/train.parquet not found: run `dvc repro rerank` first\n"

@@ -16,11 +16,11 @@ TINY = {
     "split.n_train": 300, "split.n_valid": 30, "split.n_test": 30,
     "train.emb_dim": 16, "train.hidden_dim": 16, "train.max_epochs": 2, "train.batch_size": 32,
     "train.adaptive_cutoffs": [], "attn.attention_dim": 16, "copy.attention_dim": 16,
-    "decode.beam_size": 2, "decode.max_len": 30, "evaluate.bootstrap_resamples": 50,
+    "decode.beam_size": 2, "decode.max_len": 30, "evaluate.bootstrap_resamples": 50, "rerank.beam_size": 2,
     "train.num_threads": 1,  # one thread: a busy machine slows the tiny run, not stalls it in spinning threads
 }
 TIMEOUT_S = 900  # a stalled command fails with its output instead of holding the suite
-SYSTEMS = ("rnn", "lstm", "attn", "copy", "retrieval")
+SYSTEMS = ("rnn", "lstm", "attn", "copy", "rerank", "retrieval")
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -81,7 +81,7 @@ def test_repro_writes_the_data_contract(project):
 
 
 def test_repro_trains_evaluates_and_reports(project):
-    for model in ("rnn", "lstm", "attn", "copy"):
+    for model in ("rnn", "lstm", "attn", "copy", "reverse"):
         assert (project / "models" / f"{model}.pt").is_file()
         curve = (project / "plots" / "train" / model / "plots" / "metrics" / "valid_loss.tsv").read_text()
         assert curve.splitlines()[0] == "step\tvalid_loss" and len(curve.splitlines()) == 3  # DVCLive's log
@@ -94,7 +94,7 @@ def test_repro_trains_evaluates_and_reports(project):
         assert evaluation[system]["novel"]["rows"] <= 30
     for comparisons in (evaluation["bootstrap"], evaluation["bootstrap_novel"]):
         assert set(comparisons) >= {"attn_vs_lstm", "lstm_vs_rnn", "attn_vs_rnn", "copy_vs_attn",
-                                    "copy_vs_retrieval"}
+                                    "copy_vs_retrieval", "rerank_vs_copy", "rerank_vs_retrieval"}
     assert evaluation["retrieval"]["parse_rate"] == 1.0  # real training code always parses
     report = (project / "plots" / "report" / "report.md").read_text()
     for section in ("Abstract", "Data", "Models and training", "Results", "Error analysis", "Attention",
@@ -119,6 +119,22 @@ def test_repro_trains_evaluates_and_reports(project):
 def test_generate_runs_on_the_trained_models(project):
     result = run([sys.executable, "-m", "lib.generate", "--model", "attn", "returns the maximum value"], project)
     assert result.stdout.startswith("# returns the maximum value\n")
+    result = run([sys.executable, "-m", "lib.generate", "--model", "rerank", "returns the maximum value"], project)
+    assert result.stdout.startswith("# returns the maximum value\n# chosen: ")
+
+
+def test_rerank_fits_on_valid_and_its_choices_are_scored(project):
+    rerank = json.loads((project / "metrics" / "rerank.json").read_text())
+    features = yaml.safe_load((project / "params.yaml").read_text())["rerank"]["features"]
+    assert list(rerank["weights"]) == features
+    assert rerank["valid"]["bleu"] >= rerank["valid"]["first_candidate_bleu"]  # the fit starts from the first candidates
+    assert rerank["valid"]["oracle_bleu"] >= rerank["valid"]["bleu"]
+    for split in ("valid", "test"):
+        assert sum(rerank[split]["sources"].values()) == 30
+    chosen = __import__("pandas").read_parquet(project / "data" / "rerank" / "test.parquet")
+    evaluation = json.loads((project / "data" / "eval" / "scores.json").read_text())
+    assert evaluation["rerank"]["sources"] == rerank["test"]["sources"] and len(chosen) == 30
+    assert "### The rerank system" in (project / "plots" / "report" / "report.md").read_text()
 
 
 def stale_after(project: Path, change: dict) -> set[str]:
@@ -133,8 +149,9 @@ def stale_after(project: Path, change: dict) -> set[str]:
 
 
 def test_a_model_param_reruns_only_that_model(project):
-    assert stale_after(project, {"attn.attention_dim": 8}) == {"train_attn"}
-    assert stale_after(project, {"decode.beam_size": 1}) == {"evaluate", "visualize"}
+    assert stale_after(project, {"attn.attention_dim": 8}) == {"train_attn", "train_reverse"}  # attn's architecture
+    assert stale_after(project, {"decode.beam_size": 1}) == {"rerank", "evaluate", "visualize"}
+    assert stale_after(project, {"rerank.retrieved": 1}) == {"rerank"}
 
 
 def test_a_split_param_reruns_split_and_the_report_but_not_the_data_stages(project):

@@ -64,8 +64,10 @@ def pair(a, b, low, high, p):
 def scores():
     return {
         "rnn": system(10.0, 0.6), "lstm": system(12.0, 0.7), "attn": system(20.0, 0.8), "copy": system(22.0, 0.9),
+        "rerank": system(23.0, 0.95, model=False) | {"sources": {"beam": 500, "short": 120, "retrieval": 380}},
         "retrieval": system(15.0, 0.99, model=False),
-        "bootstrap": {"attn_vs_lstm": pair(20.0, 12.0, 5.0, 11.0, 0.0004),
+        "bootstrap": {"rerank_vs_copy": pair(23.0, 22.0, -0.2, 2.1, 0.06),  # not significant
+                      "rerank_vs_retrieval": pair(23.0, 15.0, 6.0, 10.0, 0.0),"attn_vs_lstm": pair(20.0, 12.0, 5.0, 11.0, 0.0004),
                       "lstm_vs_rnn": pair(12.0, 10.0, -0.5, 4.5, 0.2),  # includes 0: not significant
                       "attn_vs_retrieval": pair(20.0, 15.0, 1.0, 9.0, 0.02),
                       "lstm_vs_retrieval": pair(12.0, 15.0, -6.0, -0.5, 0.97),
@@ -149,6 +151,12 @@ def report_context(folder: Path, with_study: bool = True) -> dict:
         "examples": {"errors": {"attn": {"correct": [], "syntax_error": [example()], "wrong_operator": []}},
                      "best": {"attn": [example("return the larger", 90.0)]},
                      "worst": {"rnn": [example("sum two numbers", bleu=1.0)]}},
+        "rerank": {"pool": {"models": ["copy"], "beam_size": 10, "short": True, "retrieved": 5},
+                   "weights": {"forward": 0.4, "reverse": 1.2, "similarity": 0.8, "retrieved": -0.1, "length": 0.3},
+                   "valid": {"bleu": 21.5, "first_candidate_bleu": 20.1, "oracle_bleu": 30.2,
+                             "sources": {"beam": 480, "short": 130, "retrieval": 390}, "pool_size": 24.5},
+                   "test": {"sources": {"beam": 500, "short": 120, "retrieval": 380}, "pool_size": 24.1},
+                   "reverse": {"best_valid_loss": 3.123, "wall_seconds": 402.5}},
         "study": study() if with_study else {"seeds": dict(EMPTY_SEEDS), "curve": pd.DataFrame(columns=CURVE_COLUMNS)},
         "interpretation": {
             "alignment": {"identifiers": 200, "aligned": 90, "rate": 0.45, "chance_rate": 0.1, "random_rate": 0.11,
@@ -259,7 +267,7 @@ def test_the_alignment_is_above_chance_only_when_its_test_says_so(one_run):
 
 def test_measures_are_what_the_scores_say(one_run):
     measures = find(one_run).measures
-    assert measures.ranking[0] == ("copy", 22.0) and measures.ranking[-1] == ("rnn", 10.0)
+    assert measures.ranking[:2] == [("rerank", 23.0), ("copy", 22.0)] and measures.ranking[-1] == ("rnn", 10.0)
     assert measures.ranges[0] == ("outputs that parse", 0.6, ["rnn"], 0.99, ["retrieval"])
     assert measures.constraint[0] == ("rnn", pytest.approx(0.4), 0.6) and measures.constraint_bleu == 0.5
     assert measures.top_error["attn"] == ("wrong_operator", 0.6) and measures.top_token["attn"] == ("other name", 0.5)

@@ -17,6 +17,7 @@ from lib.models.checkpoint import load_checkpoint
 from lib.models.seq2seq import build_model
 from lib.tokens.vocabulary import Vocabulary, save_vocabularies
 from lib.study.context import read_loss_curve
+from lib.training.precision import cpu_runs_bf16_lstm
 from lib.training.distributed import has_adaptive_softmax
 from lib.training.trainer import RunOutputs, read_config, run, train_model
 
@@ -211,6 +212,7 @@ def test_missing_data_is_a_clear_error(tmp_path):
             progress=False)
 
 
+@pytest.mark.skipif(not cpu_runs_bf16_lstm(), reason="this CPU's oneDNN has no bf16 LSTM (no AVX-512)")
 def test_bf16_trains_on_cpu_and_keeps_fp32_weights():
     data = examples(16)
     config = read_config(tiny_config(precision="bf16", max_epochs=4, patience=4, lr=0.02), "attn")
@@ -218,6 +220,14 @@ def test_bf16_trains_on_cpu_and_keeps_fp32_weights():
     losses = [e["train_loss"] for e in result.history]
     assert all(map(math.isfinite, losses)) and losses[-1] < losses[0] - 0.3
     assert {v.dtype for v in result.payload["model_state"].values()} == {torch.float32}
+
+
+@pytest.mark.skipif(cpu_runs_bf16_lstm(), reason="this CPU trains bf16 LSTMs")
+def test_bf16_on_a_cpu_without_bf16_lstm_is_refused_in_one_line(tmp_path):
+    with pytest.raises(ParamError, match=r"train\.precision bf16: this CPU's oneDNN has no bf16 LSTM") as error:
+        run(read_config(tiny_config(precision="bf16"), "attn"), tmp_path / "missing", outputs_under(tmp_path, "attn"),
+            progress=False)
+    assert "\n" not in str(error.value)
 
 
 def test_fp16_on_cpu_is_refused_before_loading_data(tmp_path):

@@ -50,6 +50,7 @@ NEAR_DUPLICATE_POLICIES = ("keep", "drop_from_eval", "drop_from_train")
 BENCHMARKS = ("conala",)  # evaluate.benchmark_bleu besides "none" (lib/evaluation/metrics.py)
 HEATMAP_RULES = ("length_terciles", "best", "worst", "per_error_class")  # lib/study/interpretation.py
 PRECISIONS = ("fp32", "bf16", "fp16")  # train.precision (lib/training/precision.py)
+RERANK_FEATURES = ("forward", "reverse", "similarity", "retrieved", "length")  # lib/rerank/features.py
 
 
 # ---- the sections ----------------------------------------------------------------------------------------
@@ -200,6 +201,28 @@ class EvaluateConfig:
 
 
 @dataclass(frozen=True)
+class RerankConfig:
+    """The `rerank` section: the fifth system's candidate pool and the features of its score (lib/rerank)."""
+
+    models: tuple[str, ...]  # whose beam N-best enter the pool; the first one's likelihood is the forward feature
+    beam_size: int = checked(minimum=1)  # N: hypotheses kept per docstring and model
+    short: bool  # also each model's N-best decoded without decode.min_len, so a short answer can compete
+    retrieved: int = checked(minimum=0)  # k: the code of the k training docstrings most similar to the request
+    features: tuple[str, ...]
+
+    def __post_init__(self):
+        if not self.models and not self.retrieved:
+            raise ParamError("params.yaml: rerank needs candidates: give rerank.models or rerank.retrieved >= 1")
+        for i, name in enumerate(self.features):
+            if name not in RERANK_FEATURES:
+                close = difflib.get_close_matches(name, RERANK_FEATURES, n=1)
+                hint = f"did you mean {close[0]}?" if close else f"expected one of {', '.join(RERANK_FEATURES)}"
+                raise ParamError(f"params.yaml: rerank.features[{i}]: unknown feature {name!r}; {hint}")
+        if not self.features or len(set(self.features)) != len(self.features):
+            raise ParamError(f"params.yaml: rerank.features must name distinct features, got {list(self.features)!r}")
+
+
+@dataclass(frozen=True)
 class ProbeConfig:
     """A docstring of our own and code that answers it: the models decode the docstring, and their attention is
     also read on the code (forced decoding)."""
@@ -237,6 +260,7 @@ class Config:
     attn: AttentionConfig
     copy: AttentionConfig
     decode: DecodeConfig
+    rerank: RerankConfig
     evaluate: EvaluateConfig
     visualize: VisualizeConfig
 

@@ -1,5 +1,6 @@
-"""Attention read on given code (forced decoding): what an attention model looks at while it reads a reference
-as its own output, so a question such as "does `maximum` attend to `max`?" is answered whatever it generates."""
+"""Forced decoding: a model made to read given code as its own output. What an attention model looks at while it
+reads a reference, so a question such as "does `maximum` attend to `max`?" is answered whatever it generates; and
+how likely a model finds a given output (the rerank stage's forward and reconstruction scores)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -8,8 +9,9 @@ import numpy as np
 import torch
 
 from lib.decoding.prediction import whole_token_attention
-from lib.models.batching import collate, encode_source, encode_target
+from lib.models.batching import collate, encode_rows, encode_source, encode_target
 from lib.tokens.subwords import split_tokens
+from lib.tokens.vocabulary import PAD_ID
 
 
 def piece_groups(tokens: Sequence[str], tgt_vocab) -> list[list[int]]:
@@ -52,3 +54,24 @@ def forced_attention(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str
             groups = [*piece_groups(references[i], tgt_vocab), [n_pieces]]  # the final EOS row stays itself
             matrices.append(whole_token_attention(weights, groups, owner, len(sources[i])))
     return matrices
+
+
+@torch.no_grad()
+def forced_log_likelihoods(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]],
+                           targets: Sequence[Sequence[str]], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """(summed log-probability [n], pieces scored [n]) of each target (whole tokens) given its source under `model`,
+    teacher-forced: every piece of the target and its final EOS. The copy model scores under its mixture, so a
+    docstring word it can copy costs what copying it costs."""
+    model.eval()
+    device = next(model.parameters()).device
+    examples = encode_rows(zip(sources, targets), src_vocab, tgt_vocab, copy=model.spec.copy)
+    sums, counts = np.zeros(len(examples)), np.zeros(len(examples), dtype=np.int64)
+    order = sorted(range(len(examples)), key=lambda i: (len(examples[i][1]), len(examples[i][0])))  # little padding
+    for start in range(0, len(order), batch_size):
+        chunk = order[start: start + batch_size]
+        batch = collate([examples[i] for i in chunk], model.tgt_vocab_size).to(device)
+        per_piece = model.gold_log_likelihoods(batch)  # [n_tokens], row by row
+        lengths = (batch.tgt_out != PAD_ID).sum(1).tolist()
+        for i, row in zip(chunk, per_piece.split(lengths)):
+            sums[i], counts[i] = float(row.double().sum()), len(row)
+    return sums, counts

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from lib.common.config import DecodeConfig
 from lib.decoding.constraints import SyntaxConstraint
-from lib.decoding.search import beam_search, greedy_decode
+from lib.decoding.search import greedy_decode, n_best_beam_search
 from lib.decoding.unknowns import replace_unknowns
 from lib.models.batching import encode_copy, encode_source
 from lib.tokens.subwords import join_pieces, split_tokens, strip_marker
@@ -44,6 +44,15 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
     """Decode every docstring in `sources` (token lists) in batches; `gates`: also the copy model's gate.
     `progress`: a label for a tqdm bar of the docstrings decoded, on stderr and only when stderr is a terminal
     (so logs and queued runs stay quiet); the outputs are the same with or without it."""
+    return [best[0] for best in generate_n_best(model, src_vocab, tgt_vocab, sources, config, 1, device, batch_size,
+                                                gates, progress)]
+
+
+def generate_n_best(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], config: DecodeConfig,
+                    n_best: int, device="cpu", batch_size: int = 64, gates: bool = False,
+                    progress: str | None = None) -> list[list[Generation]]:
+    """The best `n_best` outputs (at most config.beam_size; greedy search has one) of each docstring, best first;
+    the arguments as `generate`'s."""
     src_ids = [encode_source(tokens, src_vocab) for tokens in sources]
     copy_ids = [encode_copy(tokens, tgt_vocab)[0] for tokens in sources] if model.spec.copy else None
     constraint = SyntaxConstraint(tgt_vocab, max_len=config.max_len) if config.constrained else None
@@ -51,28 +60,31 @@ def generate(model, src_vocab, tgt_vocab, sources: Sequence[Sequence[str]], conf
                   copy_sources=copy_ids, min_len=min(config.min_len, config.max_len), allow_unk=config.allow_unk)
     with tqdm(total=len(sources), desc=progress, unit="docstring", disable=None if progress else True) as bar:
         if config.beam_size == 1:
-            hypotheses = greedy_decode(model, src_ids, on_batch_done=bar.update, **search)
+            hypotheses = [[h] for h in greedy_decode(model, src_ids, on_batch_done=bar.update, **search)]
         else:
-            hypotheses = beam_search(model, src_ids, beam_size=config.beam_size, length_penalty=config.length_penalty,
-                                     length_reward=config.length_reward, on_batch_done=bar.update, **search)
-    generations = []
-    for index, (source, hypothesis) in enumerate(zip(sources, hypotheses)):
-        source_pieces, owner = (split_tokens(source) if tgt_vocab.subwords
-                                else (list(source), list(range(len(source)))))
-        pieces = [tgt_vocab.itos[i] if i < len(tgt_vocab) else source_pieces[i - len(tgt_vocab)]
-                  for i in hypothesis.ids]
-        join = join_pieces if tgt_vocab.subwords else (lambda ps: (list(ps), [[i] for i in range(len(ps))]))
-        raw = join(pieces)[0]
-        if config.replace_unk:  # piece by piece, before joining: `get@_ <unk>` becomes one name
-            pieces = replace_unknowns(pieces, [strip_marker(p) for p in source_pieces], hypothesis.attention, unk=UNK)
-        tokens, groups = join(pieces)
-        attention = whole_token_attention(hypothesis.attention, groups, owner, len(source))
-        gate = None
-        if gates and model.spec.copy:
-            piece_gates = copy_gates(model, src_ids[index], hypothesis.ids)
-            gate = np.array([piece_gates[group].mean() for group in groups], dtype=np.float32)
-        generations.append(Generation(tokens, raw, attention, float(hypothesis.score), gate))
-    return generations
+            hypotheses = n_best_beam_search(model, src_ids, beam_size=config.beam_size,
+                                            n_best=min(n_best, config.beam_size), length_penalty=config.length_penalty,
+                                            length_reward=config.length_reward, on_batch_done=bar.update, **search)
+    return [[_generation(model, tgt_vocab, source, ids, hypothesis, config.replace_unk, gates) for hypothesis in best]
+            for source, ids, best in zip(sources, src_ids, hypotheses)]
+
+
+def _generation(model, tgt_vocab, source: Sequence[str], src_ids: Sequence[int], hypothesis, replace_unk: bool,
+                gates: bool) -> Generation:
+    """The Generation of one search hypothesis: pieces to tokens, UNKs replaced, attention per whole token."""
+    source_pieces, owner = split_tokens(source) if tgt_vocab.subwords else (list(source), list(range(len(source))))
+    pieces = [tgt_vocab.itos[i] if i < len(tgt_vocab) else source_pieces[i - len(tgt_vocab)] for i in hypothesis.ids]
+    join = join_pieces if tgt_vocab.subwords else (lambda ps: (list(ps), [[i] for i in range(len(ps))]))
+    raw = join(pieces)[0]
+    if replace_unk:  # piece by piece, before joining: `get@_ <unk>` becomes one name
+        pieces = replace_unknowns(pieces, [strip_marker(p) for p in source_pieces], hypothesis.attention, unk=UNK)
+    tokens, groups = join(pieces)
+    attention = whole_token_attention(hypothesis.attention, groups, owner, len(source))
+    gate = None
+    if gates and model.spec.copy:
+        piece_gates = copy_gates(model, src_ids, hypothesis.ids)
+        gate = np.array([piece_gates[group].mean() for group in groups], dtype=np.float32)
+    return Generation(tokens, raw, attention, float(hypothesis.score), gate)
 
 
 @torch.no_grad()

@@ -141,25 +141,32 @@ def greedy_decode(model, src: Sequence[Sequence[int]], max_len: int = 80, batch_
     return results
 
 
+def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, **search) -> list[Hypothesis]:
+    """The best hypothesis of `n_best_beam_search` for each source (the same arguments)."""
+    return [best[0] for best in n_best_beam_search(model, src, beam_size, n_best=1, **search)]
+
+
 @torch.no_grad()
-def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_penalty: float = 1.0,
-                max_len: int = 80, batch_size: int = 64, device: torch.device | str = "cpu",
-                constraint=None, copy_sources: Sequence[Sequence[int]] | None = None,
-                min_len: int = 0, allow_unk: bool = True, length_reward: float = 0.0,
-                on_batch_done: Callable[[int], None] | None = None) -> list[Hypothesis]:
-    """Batched beam search: `beam_size` hypotheses per source, expanded together for a whole batch.
+def n_best_beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, n_best: int = 1,
+                       length_penalty: float = 1.0, max_len: int = 80, batch_size: int = 64,
+                       device: torch.device | str = "cpu", constraint=None,
+                       copy_sources: Sequence[Sequence[int]] | None = None, min_len: int = 0, allow_unk: bool = True,
+                       length_reward: float = 0.0, on_batch_done: Callable[[int], None] | None = None
+                       ) -> list[list[Hypothesis]]:
+    """Batched beam search: `beam_size` hypotheses per source, expanded together for a whole batch; returns the
+    best `n_best` (at most beam_size) finished hypotheses of each source, best first.
 
     At each step the best 2 * beam_size continuations of a source are ranked; those ending in EOS among the
     first beam_size are finished, the best beam_size others go on. A source is done once it has beam_size
-    finished hypotheses (or after max_len steps, when its open beams count as finished, without EOS). The
-    result is the finished hypothesis with the best score / length_penalty_factor(n) + length_reward * n,
-    n = len(ids) + ended; its `score` stays the raw log-probability. The reward per token (He et al. 2016,
+    finished hypotheses (or after max_len steps, when its open beams count as finished, without EOS). Finished
+    hypotheses are ranked by score / length_penalty_factor(n) + length_reward * n, n = len(ids) + ended; their
+    `score` stays the raw log-probability. The reward per token (He et al. 2016,
     Murray & Chiang 2018) offsets the search's bias to short outputs without forbidding them. EOS is not allowed
     before `min_len` tokens, UNK not at all unless `allow_unk`. beam_size=1 gives exactly the greedy result.
     `on_batch_done(n)` is called as each batch of n sources is decoded.
     """
-    if beam_size < 1 or max_len < 1:
-        raise ValueError("beam_size and max_len must be >= 1")
+    if beam_size < 1 or max_len < 1 or not 1 <= n_best <= beam_size:
+        raise ValueError("beam_size and max_len must be >= 1, n_best from 1 to beam_size")
     model.eval()
     vocab_size = getattr(model, "tgt_vocab_size", None)
     k = beam_size
@@ -167,7 +174,7 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
     def rank(score: float, length: int) -> float:
         return score / length_penalty_factor(length, length_penalty) + length_reward * length
 
-    results: list[Hypothesis | None] = [None] * len(src)
+    results: list[list[Hypothesis] | None] = [None] * len(src)
     for indices, batch in make_source_batches(src, max(1, batch_size // k) if k > 1 else batch_size, copy_sources):
         batch = batch.to(device)
         dev = batch.src.device
@@ -234,12 +241,12 @@ def beam_search(model, src: Sequence[Sequence[int]], beam_size: int = 5, length_
                         finished[b].append((rank(score, len(ids)), score, ids, rows, False))
             if not finished[b]:  # every continuation was forbidden (a constraint can do that)
                 finished[b].append((NEG_INF, NEG_INF, [], None, False))
-            _, score, ids, rows, ended = max(finished[b], key=lambda f: f[0])
             index = indices[b]
-            attention = None
-            if has_attention:
-                attention = _attention([] if rows is None else list(rows[: len(ids)]), len(src[index]))
-            results[index] = Hypothesis(ids, score, attention, ended)
+            ranked = sorted(finished[b], key=lambda f: f[0], reverse=True)[:n_best]  # stable: ties keep their order
+            results[index] = [
+                Hypothesis(ids, score, _attention([] if rows is None else list(rows[: len(ids)]), len(src[index]))
+                           if has_attention else None, ended)
+                for _, score, ids, rows, ended in ranked]
         if on_batch_done is not None:
             on_batch_done(size)
     return results

@@ -252,6 +252,18 @@ def _bleu_of_stats(metric: BLEU, stats: np.ndarray) -> float:
     ).score
 
 
+def segment_statistics(hypotheses: Sequence[Tokens], references: Sequence[Tokens]) -> np.ndarray:
+    """[n, 2 + 2 * 4] BLEU's sufficient statistics of each example: the rows of any choice of examples (or of
+    hypotheses per example), summed, give its corpus BLEU through `bleu_of_statistics`."""
+    _check_pairs(hypotheses, references)
+    return _segment_statistics(_bleu(), hypotheses, references)
+
+
+def bleu_of_statistics(stats: np.ndarray) -> float:
+    """Corpus BLEU (0-100) of summed `segment_statistics` rows [2 + 2 * 4]."""
+    return _bleu_of_stats(_bleu(), stats)
+
+
 def _resample_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
     """[R, n] how often each of n examples is drawn in each of R resamples (with replacement): one
     [R, n] @ [n, S] product then sums the sufficient statistics of every resample."""

@@ -37,16 +37,23 @@ class TfidfRetriever:
 
     def nearest(self, queries: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """(indices [n_queries] of the nearest training rows, their cosine similarities [n_queries])."""
+        indices, scores = self.top_k(queries, 1)
+        return indices[:, 0], scores[:, 0]
+
+    def top_k(self, queries: Sequence[Sequence[str]], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(indices [n_queries, k] of the k nearest training rows, most similar first, their cosine similarities
+        [n_queries, k]); k is capped at the number of training rows."""
+        k = min(k, self.matrix.shape[0])
         if not queries:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
+            return np.zeros((0, k), dtype=np.int64), np.zeros((0, k))
         query_matrix = self.vectorizer.transform(queries)  # unseen tokens are ignored
         indices, scores = [], []
         # Chunks bound the dense [chunk, n_train] similarity block in memory.
         for start in range(0, query_matrix.shape[0], self.chunk_size):
             similarities = (query_matrix[start: start + self.chunk_size] @ self.matrix.T).toarray()
-            best = similarities.argmax(axis=1)  # argmax returns the first maximum: lowest index wins ties
+            best = np.argsort(-similarities, axis=1, kind="stable")[:, :k]  # stable: the lowest index wins ties
             indices.append(best)
-            scores.append(similarities[np.arange(len(best)), best])
+            scores.append(np.take_along_axis(similarities, best, axis=1))
         return np.concatenate(indices), np.concatenate(scores)
 
     def retrieve(self, queries: Sequence[Sequence[str]]) -> list[list[str]]:

@@ -15,10 +15,11 @@ from lib.tokens.code_tokens import detokenize
 from lib.tokens.vocabulary import PAD_ID, UNK_ID
 
 BASELINE = "retrieval"  # TF-IDF nearest-docstring retrieval, scored beside the models
-SYSTEMS = (*MODEL_KINDS, BASELINE)
+RERANK = "rerank"  # the best of the copy model's N-best and retrieval's top k (stage rerank, lib/rerank)
+SYSTEMS = (*MODEL_KINDS, RERANK, BASELINE)
 # The pairs (a, b) whose BLEU difference evaluate bootstraps, each asking: is a better than b?
 COMPARISONS = (("attn", "lstm"), ("lstm", "rnn"), ("attn", "rnn"), ("copy", "attn"),
-               *((m, BASELINE) for m in MODEL_KINDS))
+               *((m, BASELINE) for m in MODEL_KINDS), (RERANK, "copy"), (RERANK, BASELINE))
 
 
 def in_system_order(names) -> list[str]:

@@ -30,6 +30,7 @@ class StudyFiles:
     length_plot: Path  # plots/length.csv
     seeds: Path  # metrics/study/seeds.json, written by lib.study.experiments
     learning_curve: Path  # plots/learning_curve.csv, written by lib.study.experiments
+    rerank: Path  # metrics/rerank.json: the rerank stage's weights, validation BLEU and sources
 
 
 @dataclass
@@ -44,6 +45,7 @@ class StudyOutputs:
     predictions: dict[str, pd.DataFrame]  # per system
     examples: dict  # examples.json
     study: dict  # seeds.json and learning_curve.csv (lib.study.experiments.read_study)
+    rerank: dict  # metrics/rerank.json, and the reverse model's training as "reverse"
 
     @classmethod
     def load(cls, files: StudyFiles) -> StudyOutputs:
@@ -59,6 +61,8 @@ class StudyOutputs:
             predictions={s: pd.read_parquet(files.results / f"predictions_{s}.parquet") for s in SYSTEMS},
             examples=read(files.results / "examples.json"),
             study=read_study(files.seeds, files.learning_curve),
+            rerank=read(files.rerank) | {"reverse": read(files.train_metrics / "reverse.json")
+                                         | read(files.train_timings / "train_reverse.json")},
         )
 
 
@@ -160,6 +164,7 @@ def build_context(outputs: StudyOutputs, probes: Sequence[Probe], references: Ma
         "figures": figures,
         "examples": outputs.examples,
         "study": outputs.study,
+        "rerank": outputs.rerank,
         "interpretation": {"alignment": alignment, "probes": probe_results, "copy_probes": single["copy"],
                            "strongest": strongest, "rule": config.heatmap_rule,
                            "reading": reference_reading(probes, references, config)},

@@ -10,7 +10,7 @@ at PATH (default: here) and writes, here:
 metrics/study/seeds.json  the runs at the baseline size, one per training seed:
     {"baseline_seed": 42, "n_train": 8000, "train_pairs": 8000, "seeds": [42, 43, 44],
      "systems": {"attn": {"bleu": {"42": 15.04, "43": 14.71, "44": 15.2}, "mean": 14.983, "std": 0.25,
-                          "min": 14.71, "max": 15.2}, ...},            # every system of SYSTEMS
+                          "min": 14.71, "max": 15.2}, ...},            # every system of STUDY_SYSTEMS
      "orderings": {"attn>lstm": {"holds_in": 3, "seeds": 3, "holds_in_every_seed": true},
                    "lstm>attn": {"holds_in": 0, ...}, ...}}            # both directions of each ORDERINGS pair
     std is the sample standard deviation (None for one seed); "a>b" holds in a seed when BLEU(a) > BLEU(b).
@@ -45,7 +45,7 @@ import pandas as pd
 from lib.common.cli import StageError, run_stage
 from lib.common.outputs import write_json_atomic, write_text_atomic
 from lib.common.config import PARAMS_FILE, load_params
-from lib.evaluation.scoring import BASELINE, COMPARISONS, SYSTEMS
+from lib.evaluation.scoring import BASELINE, COMPARISONS, RERANK, SYSTEMS
 
 SEEDS_FILE = Path("metrics/study/seeds.json")
 CURVE_FILE = Path("plots/learning_curve.csv")
@@ -56,12 +56,15 @@ SEED, SIZE = "train.seed", "split.n_train"
 EXECUTION = ("train.num_threads", "train.device", "train.precision")
 REPORT_ONLY = "visualize."  # settings of the report, read after every score the study gathers
 DATA_FILE, TRAIN_PAIRS = "metrics/data.json", "rows.train"
-ORDERINGS = COMPARISONS  # the study checks across seeds the orders evaluate bootstraps
+# The systems the study's runs scored: every model and the baseline. rerank came after them, so its spread over
+# seeds and sizes is not measured; it joins the study when the runs are made again.
+STUDY_SYSTEMS = tuple(s for s in SYSTEMS if s != RERANK)
+ORDERINGS = tuple(pair for pair in COMPARISONS if RERANK not in pair)  # the orders evaluate bootstraps, checked
 FINISHED, UNFINISHED = (None, "Success"), ("Queued", "Running", "Failed")
 EXPERIMENT_TYPES = ("branch_commit", "branch_base")
 # Curve column <system>_<suffix> -> its key in metrics/eval/<system>.json.
 CURVE_METRICS = {"bleu": "bleu", "ci_low": "bleu_ci_low", "ci_high": "bleu_ci_high"}
-CURVE_COLUMNS = ["train_pairs", *(f"{s}_{suffix}" for s in SYSTEMS for suffix in CURVE_METRICS)]
+CURVE_COLUMNS = ["train_pairs", *(f"{s}_{suffix}" for s in STUDY_SYSTEMS for suffix in CURVE_METRICS)]
 SEEDS_KEYS = ("baseline_seed", "n_train", "train_pairs", "seeds", "systems", "orderings")
 EMPTY_SEEDS = {"baseline_seed": None, "n_train": None, "train_pairs": None, "seeds": [], "systems": {},
                "orderings": {}}
@@ -164,7 +167,7 @@ def distinct(runs: Sequence[Mapping], key, values) -> list[Mapping]:
 
 def seed_summary(runs: Sequence[Mapping], baseline_seed: int) -> dict:
     """seeds.json (module docstring) of the seed runs, the workspace's among them."""
-    runs = distinct(runs, lambda r: whole(r, PARAMS_FILE, SEED), lambda r: [bleu(r, s) for s in SYSTEMS])
+    runs = distinct(runs, lambda r: whole(r, PARAMS_FILE, SEED), lambda r: [bleu(r, s) for s in STUDY_SYSTEMS])
     for label, value in (("training pairs", lambda r: whole(r, DATA_FILE, TRAIN_PAIRS)),
                          (f"{BASELINE} BLEU", lambda r: bleu(r, BASELINE))):
         # The seed changes training only: the split, and so the retrieval baseline, stay the same.
@@ -172,7 +175,7 @@ def seed_summary(runs: Sequence[Mapping], baseline_seed: int) -> dict:
         if len(set(found.values())) > 1:
             raise StageError(f"the seed runs differ in {label} ({found}): they are not the same split")
     seeds = [whole(r, PARAMS_FILE, SEED) for r in runs]
-    scores = {s: [bleu(r, s) for r in runs] for s in SYSTEMS}
+    scores = {s: [bleu(r, s) for r in runs] for s in STUDY_SYSTEMS}
     systems = {s: {"bleu": {str(seed): v for seed, v in zip(seeds, values)},
                    "mean": round(statistics.mean(values), 3),
                    "std": round(statistics.stdev(values), 3) if len(values) > 1 else None,
@@ -190,7 +193,7 @@ def seed_summary(runs: Sequence[Mapping], baseline_seed: int) -> dict:
 def curve_row(run: Mapping) -> list:
     """One learning-curve row (CURVE_COLUMNS) of a size run."""
     return [whole(run, DATA_FILE, TRAIN_PAIRS),
-            *(bleu(run, s, key) for s in SYSTEMS for key in CURVE_METRICS.values())]
+            *(bleu(run, s, key) for s in STUDY_SYSTEMS for key in CURVE_METRICS.values())]
 
 
 def learning_curve(runs: Sequence[Mapping]) -> pd.DataFrame:
@@ -222,8 +225,8 @@ def read_study(seeds_file: Path = SEEDS_FILE, curve_file: Path = CURVE_FILE) -> 
     seeds, curve = json.loads(paths[0].read_text()), pd.read_csv(paths[1])
     if tuple(seeds) != SEEDS_KEYS:
         raise StageError(f"{paths[0]} has keys {list(seeds)}, expected {list(SEEDS_KEYS)}")
-    if seeds["seeds"] and tuple(seeds["systems"]) != SYSTEMS:
-        raise StageError(f"{paths[0]} has systems {list(seeds['systems'])}, expected {list(SYSTEMS)}")
+    if seeds["seeds"] and tuple(seeds["systems"]) != STUDY_SYSTEMS:
+        raise StageError(f"{paths[0]} has systems {list(seeds['systems'])}, expected {list(STUDY_SYSTEMS)}")
     if list(curve.columns) != CURVE_COLUMNS:
         raise StageError(f"{paths[1]} has columns {list(curve.columns)}, expected {CURVE_COLUMNS}")
     return {"seeds": seeds, "curve": curve}

@@ -18,12 +18,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lib.evaluation.errors import ERROR_CLASSES  # noqa: E402
-from lib.evaluation.scoring import BASELINE, in_system_order  # noqa: E402
+from lib.evaluation.scoring import BASELINE, RERANK, in_system_order  # noqa: E402
 from lib.models.registry import MODELS  # noqa: E402
 from lib.study.interpretation import with_eos  # noqa: E402
 
 # One colour per system in every figure, so a reader matches them across figures.
-COLORS = {**{name: spec.colour for name, spec in MODELS.items()}, BASELINE: "tab:gray"}
+COLORS = {**{name: spec.colour for name, spec in MODELS.items()}, RERANK: "tab:red", BASELINE: "tab:gray"}
 # Layout tokens as one-character glyphs (DejaVu Sans, matplotlib's default font, has them).
 # Fixed colour per error class (green = correct), whatever classes a system has.
 CLASS_COLORS = {"correct": "tab:green", "indentation_error": "tab:red", "syntax_error": "tab:orange",

@@ -52,10 +52,12 @@ class ModelRun:
     kind: str
     train: TrainConfig
     model: RecurrentConfig | AttentionConfig
+    reverse: bool = False  # code -> docstring (the rerank stage's reconstruction model)
 
     def hyperparameters(self) -> dict:
-        """Both sections as one plain dict (and the kind): what build_model reads and the checkpoint stores."""
-        return {**as_dict(self.train), **as_dict(self.model), "kind": self.kind}
+        """Both sections as one plain dict (and the kind, and `reverse` for a reverse model): what build_model
+        reads and the checkpoint stores."""
+        return {**as_dict(self.train), **as_dict(self.model), "kind": self.kind, **({"reverse": True} if self.reverse else {})}
 
 
 @dataclass(frozen=True)
@@ -68,34 +70,40 @@ class RunOutputs:
     timings: Path  # JSON: wall time, throughput, device, threads
 
 
-def read_config(config: Config, kind: str) -> ModelRun:
-    """The run of model `kind` (rnn, lstm, attn or copy) that `config` describes."""
+def read_config(config: Config, kind: str, reverse: bool = False) -> ModelRun:
+    """The run of model `kind` (rnn, lstm, attn or copy) that `config` describes; `reverse`: trained to write the
+    docstring from the code."""
     if kind not in MODEL_KINDS:
         raise ParamError(f"unknown model {kind!r}: expected one of {', '.join(MODEL_KINDS)}")
-    return ModelRun(kind, config.train, config.model_section(kind))
+    return ModelRun(kind, config.train, config.model_section(kind), reverse)
 
 
 def load_split(split_dir: Path | str, name: str, src_vocab: Vocabulary, tgt_vocab: Vocabulary,
-               copy: bool = False) -> list[Example]:
-    """Encoded examples of data/split/<name>.parquet (see lib.models.batching; `copy`: with copy ids)."""
+               copy: bool = False, reverse: bool = False) -> list[Example]:
+    """Encoded examples of data/split/<name>.parquet (see lib.models.batching; `copy`: with copy ids; `reverse`:
+    the code is the source and the docstring the target, so `src_vocab` is then the code's vocabulary)."""
     path = Path(split_dir) / f"{name}.parquet"
     if not path.is_file():
         raise DataError(f"{path} not found: run `dvc repro split` first")
     frame = pd.read_parquet(path, columns=["src", "tgt"])
     if frame.empty:
         raise DataError(f"{path} has no rows: relax the split/tokenize params")
-    return encode_rows(frame, src_vocab, tgt_vocab, copy=copy)
+    pairs = zip(frame["tgt"], frame["src"]) if reverse else zip(frame["src"], frame["tgt"])
+    return encode_rows(pairs, src_vocab, tgt_vocab, copy=copy)
 
 
-def load_data(split_dir: Path | str, copy: bool = False
+def load_data(split_dir: Path | str, copy: bool = False, reverse: bool = False
               ) -> tuple[Vocabulary, Vocabulary, list[Example], list[Example]]:
-    """(src_vocab, tgt_vocab, train examples, valid examples) from data/split; `copy`: with copy ids."""
+    """(src_vocab, tgt_vocab, train examples, valid examples) from data/split; `copy`: with copy ids; `reverse`:
+    code -> docstring, the split's vocabularies swapped."""
     vocab_path = Path(split_dir) / "vocab.json"
     if not vocab_path.is_file():
         raise DataError(f"{vocab_path} not found: run `dvc repro split` first")
     src_vocab, tgt_vocab = load_vocabularies(vocab_path)
-    return (src_vocab, tgt_vocab, load_split(split_dir, "train", src_vocab, tgt_vocab, copy),
-            load_split(split_dir, "valid", src_vocab, tgt_vocab, copy))
+    if reverse:
+        src_vocab, tgt_vocab = tgt_vocab, src_vocab
+    return (src_vocab, tgt_vocab, load_split(split_dir, "train", src_vocab, tgt_vocab, copy, reverse),
+            load_split(split_dir, "valid", src_vocab, tgt_vocab, copy, reverse))
 
 
 @torch.no_grad()
@@ -318,7 +326,7 @@ def run(model_run: ModelRun, split_dir: Path, outputs: RunOutputs, progress: boo
     processes = processes_from_environment()
     device = process_device(resolve_device(model_run.train.device), processes)  # fail before loading data
     check_precision(model_run.train.precision, device)
-    src_vocab, tgt_vocab, train, valid = load_data(split_dir, copy=MODELS[kind].copy)
+    src_vocab, tgt_vocab, train, valid = load_data(split_dir, copy=MODELS[kind].copy, reverse=model_run.reverse)
     writes = processes.writes_outputs
     with process_group(processes, device):
         result = train_model(model_run, src_vocab, tgt_vocab, train, valid, progress=progress and writes,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jinja2
 
-from lib.evaluation.scoring import BASELINE, SYSTEMS
+from lib.evaluation.scoring import BASELINE, RERANK, SYSTEMS
 from lib.models.registry import MODELS
 from lib.study.interpretation import EOS
 from lib.study.report import numbers, scores, tables
@@ -110,7 +110,7 @@ def environment() -> jinja2.Environment:
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                              extensions=["jinja2.ext.do"])
     env.filters |= {name: getattr(numbers, name)
-                    for name in ("bleu", "rate", "ratio", "signed", "interval", "count", "p_clause", "humanize")}
+                    for name in ("bleu", "rate", "ratio", "signed", "interval", "count", "p_clause", "humanize", "duration")}
     env.filters |= {"md": md_escape, "para": paragraph, "join_and": join_and, "quote": quote, "excerpt": excerpt,
                     "capitalize_first": lambda text: text[:1].upper() + text[1:], "docstring": docstring}
     env.globals["MAX_PROBE_LINES"] = MAX_PROBE_LINES
@@ -128,11 +128,11 @@ def render(context: Mapping, markdown_path: Path) -> str:
 
     return environment().get_template("report.md.j2").render(
         title=TITLE, c=context, data=context["data"], eval=evaluation, f=findings, m=findings.measures,
-        baseline=BASELINE, parse=list(scores.scored(evaluation, "parse_rate").values()),
+        baseline=BASELINE, rerank=RERANK, parse=list(scores.scored(evaluation, "parse_rate").values()),
         models=scores.models(evaluation), subset=scores.SUBSET, classes=classes,
         tables=tables.data_tables(context["data"]) | tables.training_tables(context["config"], context["train"])
         | tables.results_tables(evaluation, findings)
-        | tables.attention_tables(context["interpretation"]),
+        | tables.attention_tables(context["interpretation"]) | tables.rerank_tables(context["rerank"]),
         attention=attention_view(context), examples=examples_view(context, [c for c in classes if c != TOTAL_CLASS]),
         model_descriptions={name: spec.description for name, spec in MODELS.items()}, number=Numbering(), link=link)
 
@@ -152,6 +152,7 @@ def write_report(context: Mapping, markdown_path, pdf_path) -> tuple[Path, Path]
       examples        data/eval/examples.json: {"errors": {system: {class: [example]}}, "best" / "worst":
                       {system: [example]}}, example = {summary, reference_code, generated_code}, with its sentence
                       bleu for the best and worst outputs
+      rerank          metrics/rerank.json (stages/rerank.py) and, as "reverse", the reverse model's training summary
       interpretation  {"alignment": dict, "probes": [dict], "strongest": [{"caption", "pairs"}], "rule": str,
                       "reading": lib.study.context.reference_reading's result}
     """

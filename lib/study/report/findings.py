@@ -41,8 +41,8 @@ class Difference:
     better, worse: the systems; bleu_better, bleu_worse: their BLEU; diff: BLEU(better) - BLEU(worse) >= 0;
     ci_low, ci_high: its 95% interval; p_value: the stored one-sided p-value, None where it tested the other
     direction; significant: the rule, the interval excludes 0; holds_in: in how many training seeds BLEU(better)
-    > BLEU(worse) (None where the seed study lacks the pair); seeds: how many seeds (None without a seed study in
-    use, holds_in is then None too)."""
+    > BLEU(worse); seeds: how many seeds (both None without a seed study in use, or where it lacks the pair: a
+    system that came after its runs)."""
 
     better: str
     worse: str
@@ -209,7 +209,7 @@ def differences(bootstrap: Mapping, seeds: Mapping | None) -> list[Difference]:
         found.append(Difference(better, worse, bleu_better, bleu_worse, diff, ci_low, ci_high, p_value,
                                 significant=ci_low > 0 or ci_high < 0,
                                 holds_in=ordering["holds_in"] if ordering else None,
-                                seeds=len(seeds["seeds"]) if seeds else None))
+                                seeds=len(seeds["seeds"]) if ordering else None))
     return found
 
 

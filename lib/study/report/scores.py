@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lib.evaluation.scoring import BASELINE, SYSTEMS
+from lib.evaluation.scoring import BASELINE, RERANK, SYSTEMS
 from lib.study.report.numbers import missing
 
 SUBSET = "novel"  # the test subset every system is also scored on
@@ -24,8 +24,8 @@ def systems(scores: Mapping) -> list[str]:
 
 
 def models(scores: Mapping) -> list[str]:
-    """The scored systems that are trained models (all but the retrieval baseline)."""
-    return [s for s in systems(scores) if s != BASELINE]
+    """The scored systems that are trained models (all but the rerank system and the retrieval baseline)."""
+    return [s for s in systems(scores) if s not in (RERANK, BASELINE)]
 
 
 def value(section: Mapping, key: str):

@@ -215,3 +215,16 @@ def attention_tables(interpretation: Mapping) -> dict[str, Table]:
     """alignment (on outputs and on references) and reading (the probe on reference code)."""
     return {"alignment": alignment_table(interpretation["alignment"], interpretation["reading"]),
             "reading": reading_table(interpretation["reading"])}
+
+
+def rerank_tables(rerank: Mapping) -> dict[str, Table]:
+    """rerank_weights (the fitted score) and rerank_sources (where the chosen candidates came from)."""
+    weights = [[feature, f"{weight:+.2f}"] for feature, weight in rerank["weights"].items()]
+    sources = [[source, *(fmt.count(rerank[split]["sources"][source]) for split in ("valid", "test"))]
+               for source in rerank["test"]["sources"]]
+    return {
+        "rerank_weights": Table("The rerank score's weights, fit on the validation split; each feature is standardised "
+                                "over the validation candidates first, so the weights compare.", ["feature", "weight"],
+                                weights),
+        "rerank_sources": Table("Where rerank's chosen candidates came from.", ["source", "valid", "test"], sources),
+    }
