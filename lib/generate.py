@@ -200,18 +200,10 @@ def load_reranker(models_dir: str, params: Config | None, config: DecodeConfig) 
                          pd.read_parquet(SPLIT_DIR / "train.parquet", columns=["src", "tgt"]), RANKER_PATH)
 
 
-def print_choices(texts: list[str], chosen, output: str | None, usable: list[bool]) -> int:
-    """Print each docstring with the rerank system's answer and where it came from, or write the answers."""
-    if output:
-        codes = iter(detokenize(list(candidate.tokens)) for candidate in chosen)
-        write_submission(output, [next(codes) if ok else "" for ok in usable], usable.count(False))
-        return 0
-    for text, candidate in zip(texts, chosen):
-        print(f"# {text}")
-        print(f"# chosen: {candidate.source}" + (f" of {candidate.model}" if candidate.model else
-                                                f" (similarity {candidate.similarity:.2f})"))
-        print(detokenize(list(candidate.tokens)))
-    return 0
+def chosen_note(candidate) -> str:
+    """Where the rerank system's answer came from: a model's beam, or retrieved code and its similarity."""
+    where = f" of {candidate.model}" if candidate.model else f" (similarity {candidate.similarity:.2f})"
+    return f"# chosen: {candidate.source}{where}"
 
 
 def save_heatmap(path: str, text: str, source: list[str], generation, clipped: bool) -> None:
@@ -271,19 +263,21 @@ def run(args: argparse.Namespace) -> int:
     texts, full = [t for t, ok in zip(texts, usable) if ok], [s for s, ok in zip(sources, usable) if ok]
     sources = clip_sources(full, source_limit(params))
     if args.model == RERANK:
-        return print_choices(texts, reranker.answer(sources), args.output, usable)
-    generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, config,
-                           gates=bool(args.attention))
+        chosen = reranker.answer(sources)
+        answers, notes = [list(c.tokens) for c in chosen], [[chosen_note(c)] for c in chosen]
+    else:
+        generations = generate(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, sources, config,
+                               gates=bool(args.attention))
+        answers = [generation.tokens for generation in generations]
+        unknown = [[word for word in source if word not in checkpoint.src_vocab] for source in sources]
+        notes = [[f"# words the model never saw (read as <unk>): {', '.join(words)}"] if words else []
+                 for words in unknown]
     if args.output:  # every input row gets its string, so the answer lines up with the benchmark's rows
-        codes = iter(detokenize(generation.tokens) for generation in generations)
+        codes = iter(detokenize(tokens) for tokens in answers)
         write_submission(args.output, [next(codes) if ok else "" for ok in usable], usable.count(False))
         return 0
-    for text, source, generation in zip(texts, sources, generations):
-        unknown = [word for word in source if word not in checkpoint.src_vocab]
-        print(f"# {text}")
-        if unknown:
-            print(f"# words the model never saw (read as <unk>): {', '.join(unknown)}")
-        print(detokenize(generation.tokens))
+    for text, lines, tokens in zip(texts, notes, answers):
+        print(f"# {text}", *lines, detokenize(tokens), sep="\n")
     if args.attention:
         save_heatmap(args.attention, texts[0], sources[0], generations[0], clipped=len(sources[0]) < len(full[0]))
     return 0

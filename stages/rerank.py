@@ -22,10 +22,10 @@ from lib.common.cli import run_stage, stage_parser
 from lib.common.config import Config, DecodeConfig, RerankConfig, load_config
 from lib.common.device import resolve_device
 from lib.common.outputs import atomic_dir, write_json_atomic
-from lib.evaluation.metrics import bleu_of_statistics, segment_statistics, sentence_bleu
+from lib.evaluation.metrics import bleu_of_statistics, segment_statistics
 from lib.rerank.candidates import SOURCES
-from lib.rerank.ranker import fit_ranker
-from lib.rerank.system import RANKER_FILE, Reranker, check_config
+from lib.rerank.ranker import fit_ranker, oracle_bleu
+from lib.rerank.system import RANKER_FILE, Reranker
 
 SPLITS = ("valid", "test")
 
@@ -49,7 +49,6 @@ def read_config(params: Config) -> tuple[RerankConfig, DecodeConfig, str]:
 
 def main(args: argparse.Namespace) -> None:
     config, decode, device = read_config(load_config())
-    check_config(config)
     device = resolve_device(device)
     frames = {name: pd.read_parquet(args.split / f"{name}.parquet") for name in ("train", *SPLITS)}
     reranker = Reranker.load(config, decode, args.models, args.reverse, frames["train"], device=device)
@@ -66,7 +65,7 @@ def main(args: argparse.Namespace) -> None:
     statistics = [segment_statistics([c.tokens for c in pool], [reference] * len(pool))
                   for pool, reference in zip(pools["valid"], references)]
     ranker, valid_bleu = fit_ranker(config.features, features["valid"], statistics)
-    choices = {split: ranker.choose(features[split]) for split in SPLITS}
+    chosen = {split: [pool[i] for pool, i in zip(pools[split], ranker.choose(features[split]))] for split in SPLITS}
     metrics = {
         "pool": {"models": list(config.models), "beam_size": config.beam_size, "short": config.short,
                  "retrieved": config.retrieved},
@@ -74,20 +73,19 @@ def main(args: argparse.Namespace) -> None:
         "valid": {
             "bleu": round(valid_bleu, 2),
             "first_candidate_bleu": round(bleu_of_statistics(sum(stats[0] for stats in statistics)), 2),
-            "oracle_bleu": round(oracle_bleu(statistics, pools["valid"], references), 2),
+            "oracle_bleu": round(oracle_bleu([[c.tokens for c in pool] for pool in pools["valid"]], references,
+                                             statistics), 2),
         },
     }
     for split in SPLITS:
-        chosen = [pool[i] for pool, i in zip(pools[split], choices[split])]
-        counts = Counter(candidate.source for candidate in chosen)
+        counts = Counter(candidate.source for candidate in chosen[split])
         metrics.setdefault(split, {}).update(
             sources={source: counts[source] for source in SOURCES},
             pool_size=round(float(np.mean([len(pool) for pool in pools[split]])), 2))
     with atomic_dir(args.results) as staging:
         for split in SPLITS:
-            chosen = [pool[i] for pool, i in zip(pools[split], choices[split])]
-            pd.DataFrame({"hypothesis": [list(c.tokens) for c in chosen], "source": [c.source for c in chosen],
-                          "model": [c.model or "" for c in chosen],
+            pd.DataFrame({"hypothesis": [list(c.tokens) for c in chosen[split]],
+                          "source": [c.source for c in chosen[split]], "model": [c.model or "" for c in chosen[split]],
                           "pool_size": [len(pool) for pool in pools[split]]}).to_parquet(
                 staging / f"{split}.parquet", index=False)
         write_json_atomic(staging / RANKER_FILE, ranker.as_dict())
@@ -96,13 +94,6 @@ def main(args: argparse.Namespace) -> None:
     print(f"rerank: weights {metrics['weights']}; validation BLEU {metrics['valid']['bleu']} (first candidate "
           f"{metrics['valid']['first_candidate_bleu']}, oracle {metrics['valid']['oracle_bleu']}); "
           f"test sources {metrics['test']['sources']}")
-
-
-def oracle_bleu(statistics: list[np.ndarray], pools, references) -> float:
-    """Corpus BLEU when each docstring gets its pool's candidate of best sentence BLEU: the room a ranker has."""
-    best = [int(np.argmax([sentence_bleu(c.tokens, reference) for c in pool]))
-            for pool, reference in zip(pools, references)]
-    return bleu_of_statistics(sum(stats[i] for stats, i in zip(statistics, best)))
 
 
 if __name__ == "__main__":

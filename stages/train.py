@@ -32,9 +32,11 @@ def command_line() -> argparse.ArgumentParser:
 
 def main(args: argparse.Namespace) -> None:
     outputs = RunOutputs(checkpoint=args.checkpoint, metrics=args.metrics, log=args.dvclive, timings=args.timings)
-    metrics = run(read_config(load_config(), args.model, args.reverse), args.split, outputs, progress=not args.no_progress)
+    model_run = read_config(load_config(), args.model, args.reverse)
+    metrics = run(model_run, args.split, outputs, progress=not args.no_progress)
     if processes_from_environment().writes_outputs:
-        print(f"{args.model}{' (reverse)' * args.reverse}: best valid loss {metrics['best_valid_loss']:.4f} (ppl {metrics['best_valid_ppl']:.2f}) "
+        name = f"{args.model} (reverse)" if args.reverse else args.model
+        print(f"{name}: best valid loss {metrics['best_valid_loss']:.4f} (ppl {metrics['best_valid_ppl']:.2f}) "
               f"at epoch {metrics['best_epoch']}/{metrics['epochs']}, {metrics['seconds_per_epoch']:.1f} s/epoch")
 
 

@@ -1,15 +1,13 @@
 """Forced decoding: the attention read on given code is the attention the search saw on the same code."""
 import numpy as np
 import pytest
-import torch
 
 from lib.common.config import DecodeConfig
 from lib.decoding.forced import forced_attention, piece_groups
 from lib.decoding.prediction import generate
-from lib.models.seq2seq import build_model
 from lib.tokens.vocabulary import SPECIALS, Vocabulary
+from tiny_models import scaled_model
 
-ARCH = {"emb_dim": 8, "hidden_dim": 8, "dropout": 0.0, "adaptive_cutoffs": [], "attention_dim": 8, "num_layers": 1}
 SRC = Vocabulary([*SPECIALS, "returns", "the", "max@_", "maximum", "value"], subwords=True)
 TGT = Vocabulary([*SPECIALS, "def", "max@_", "value", "(", ")", ":", "return", "max", "x"], subwords=True)
 DOCSTRINGS = [["returns", "the", "maximum"], ["the", "max_value"], ["returns", "value", "value"]]
@@ -17,13 +15,7 @@ GREEDY = DecodeConfig(beam_size=1, max_len=8, min_len=0, constrained=False, repl
 
 
 def model(kind: str):
-    """A tiny untrained model, its weights scaled up so that its attention differs from row to row."""
-    torch.manual_seed(0)
-    seq2seq = build_model(kind, len(SRC), len(TGT), ARCH).eval()
-    with torch.no_grad():
-        for parameter in seq2seq.parameters():
-            parameter.mul_(4)
-    return seq2seq
+    return scaled_model(kind, SRC, TGT, 4)
 
 
 @pytest.mark.parametrize("kind", ["attn", "copy"])

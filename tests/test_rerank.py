@@ -14,14 +14,13 @@ from lib.evaluation.metrics import bleu_of_statistics, corpus_bleu, segment_stat
 from lib.evaluation.retrieval import TfidfRetriever
 from lib.models.batching import encode_source
 from lib.models.checkpoint import Checkpoint
-from lib.models.seq2seq import build_model
 from lib.rerank.candidates import Candidate, model_candidates, retrieved_candidates
 from lib.rerank.features import pool_features
 from lib.rerank.ranker import LinearRanker, fit_ranker
 from lib.rerank.system import check_config
 from lib.tokens.vocabulary import EOS_ID, SPECIALS, Vocabulary
+from tiny_models import ARCH, scaled_model
 
-ARCH = {"emb_dim": 8, "hidden_dim": 8, "dropout": 0.0, "adaptive_cutoffs": [], "attention_dim": 8, "num_layers": 1}
 SRC = Vocabulary([*SPECIALS, "returns", "the", "max@_", "maximum", "value", "sum"], subwords=True)
 TGT = Vocabulary([*SPECIALS, "def", "max@_", "value", "(", ")", ":", "return", "max", "x", "sum"], subwords=True)
 DOCSTRINGS = [["returns", "the", "maximum"], ["the", "max_value"], ["returns", "value", "value"], ["sum"]]
@@ -29,13 +28,7 @@ FREE = DecodeConfig(beam_size=1, max_len=12, min_len=0, constrained=False, repla
 
 
 def model(kind: str, src=SRC, tgt=TGT):
-    """A tiny untrained model, its weights scaled up so that its choices differ from docstring to docstring."""
-    torch.manual_seed(0)
-    seq2seq = build_model(kind, len(src), len(tgt), ARCH).eval()
-    with torch.no_grad():
-        for parameter in seq2seq.parameters():
-            parameter.mul_(3)
-    return seq2seq
+    return scaled_model(kind, src, tgt, 3)
 
 
 def checkpoint(kind: str, src=SRC, tgt=TGT) -> Checkpoint:

@@ -2,8 +2,9 @@
 
 The fit is coordinate ascent on the corpus BLEU of the chosen candidates (Och's minimum error rate training in
 its simplest form): each weight in turn takes the value of a grid that gives the best BLEU, the others fixed,
-until a whole pass changes nothing; from several starting points, since BLEU has many local optima. BLEU's sufficient statistics of every candidate are computed once, so a
-trial is a sum, not a rescoring. Features are standardised first, so the grid fits all of them.
+until a whole pass changes nothing; from several starting points, since BLEU has many local optima. BLEU's
+sufficient statistics of every candidate are computed once, so a trial is a sum, not a rescoring. Features are
+standardised first, so the grid fits all of them.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.evaluation.metrics import bleu_of_statistics
+from lib.evaluation.metrics import bleu_of_statistics, sentence_bleu
 
 GRID = np.round(np.linspace(-3.0, 3.0, 61), 2)  # the values each (standardised) feature's weight may take
 MAX_PASSES = 20
@@ -72,6 +73,15 @@ def fit_ranker(names: Sequence[str], pools: Sequence[np.ndarray], statistics: Se
     weights, best = max((_ascend(bleu, start) for start in starts), key=lambda found: found[1])
     return LinearRanker(tuple(names), tuple(map(float, mean)), tuple(map(float, scale)),
                         tuple(map(float, weights))), best
+
+
+def oracle_bleu(candidates: Sequence[Sequence[Sequence[str]]], references: Sequence[Sequence[str]],
+                statistics: Sequence[np.ndarray]) -> float:
+    """Corpus BLEU when each docstring gets the candidate (tokens) of best sentence BLEU: the room a ranker has;
+    `statistics` as fit_ranker's."""
+    best = [int(np.argmax([sentence_bleu(tokens, reference) for tokens in pool]))
+            for pool, reference in zip(candidates, references)]
+    return bleu_of_statistics(sum(stats[i] for stats, i in zip(statistics, best)))
 
 
 def _ascend(bleu, weights: np.ndarray) -> tuple[np.ndarray, float]:

@@ -57,7 +57,8 @@ class ModelRun:
     def hyperparameters(self) -> dict:
         """Both sections as one plain dict (and the kind, and `reverse` for a reverse model): what build_model
         reads and the checkpoint stores."""
-        return {**as_dict(self.train), **as_dict(self.model), "kind": self.kind, **({"reverse": True} if self.reverse else {})}
+        reverse = {"reverse": True} if self.reverse else {}  # forward checkpoints keep their keys
+        return {**as_dict(self.train), **as_dict(self.model), "kind": self.kind, **reverse}
 
 
 @dataclass(frozen=True)

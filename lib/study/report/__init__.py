@@ -110,7 +110,8 @@ def environment() -> jinja2.Environment:
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                              extensions=["jinja2.ext.do"])
     env.filters |= {name: getattr(numbers, name)
-                    for name in ("bleu", "rate", "ratio", "signed", "interval", "count", "p_clause", "humanize", "duration")}
+                    for name in ("bleu", "rate", "ratio", "signed", "interval", "count", "p_clause", "humanize",
+                                 "duration")}
     env.filters |= {"md": md_escape, "para": paragraph, "join_and": join_and, "quote": quote, "excerpt": excerpt,
                     "capitalize_first": lambda text: text[:1].upper() + text[1:], "docstring": docstring}
     env.globals["MAX_PROBE_LINES"] = MAX_PROBE_LINES
